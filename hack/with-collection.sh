@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs a command inside a copy of this repo laid out as ansible_collections/oke/istio, the layout
+# ansible-test, pytest imports and playbooks need. The copy holds exactly the files git tracks or
+# would track, so what is tested is what would be committed.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${OKE_ISTIO_CACHE:-$HOME/.cache/oke-istio}
+tree="$cache/collections/$(printf '%s' "$root" | sha256sum | cut -c1-8)"
+dest="$tree/ansible_collections/oke/istio"
+
+mkdir -p "$dest"
+(cd "$root" && git ls-files -co --exclude-standard -z | sort -z) > "$tree/files"
+# Remove files that are gone from the source, then copy the rest (only what changed).
+(cd "$dest" && find . -type f -printf '%P\0' | sort -z) > "$tree/present"
+comm -z -23 "$tree/present" "$tree/files" | (cd "$dest" && xargs -0r rm -f)
+(cd "$root" && xargs -0 cp --parents -u -p -t "$dest" < "$tree/files")
+# ansible-test needs a git-free copy to look at only the collection's files.
+export ANSIBLE_COLLECTIONS_PATH="$tree${ANSIBLE_COLLECTIONS_PATH:+:$ANSIBLE_COLLECTIONS_PATH}"
+export PYTHONPATH="$tree${PYTHONPATH:+:$PYTHONPATH}"
+export OKE_ISTIO_ROOT="$root"
+cd "$dest"
+exec "$@"

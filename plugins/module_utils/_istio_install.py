@@ -1,0 +1,386 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Idempotent istioctl installs.
+
+The desired install is rendered offline with ``istioctl manifest generate`` and each object is
+dry-run applied the way ``istioctl install`` applies it (server-side apply, field manager
+``istio-operator``, forced). The install runs only when the cluster differs, so a repeated run
+costs a render and a dry run instead of a full install.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import hashlib
+import json
+import os
+import re
+import tempfile
+
+from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
+from ansible_collections.oke.istio.plugins.module_utils._istioctl import IstioctlError
+from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, Change, ObjectRef, normalize
+from ansible_collections.oke.istio.plugins.module_utils._k8s import waiter as waiters
+
+try:
+    import yaml
+
+    HAS_YAML = True
+except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
+    HAS_YAML = False
+
+ISTIOCTL_FIELD_MANAGER = "istio-operator"
+
+# Labels ``istioctl install`` adds to every object it applies; ``manifest generate`` omits them.
+INSTALLER_LABELS = (
+    "operator.istio.io/component",
+    "operator.istio.io/managed",
+    "operator.istio.io/version",
+    "install.operator.istio.io/owning-resource",
+    "install.operator.istio.io/owning-resource-namespace",
+    "istio.io/rev",
+)
+
+RECORD_PREFIX = "oke-istio-install"
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+PATH_TOKEN = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
+
+# Kinds that ``istioctl uninstall`` may leave behind at cluster scope.
+CLUSTER_LEFTOVER_KINDS = (
+    ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+)
+
+
+def set_path(tree, path, value):
+    """Set ``value`` at an istioctl ``--set`` style path (``a.b[0].c``) under ``tree``; paths start below ``spec``."""
+    if not isinstance(path, str) or not path or path.startswith(".") or path.endswith(".") or ".." in path:
+        raise ValidationError("set_values key %r is not a dotted path such as values.global.logging.level" % (path,))
+    steps = []
+    for token in path.split("."):
+        match = PATH_TOKEN.match(token)
+        if not match:
+            raise ValidationError("set_values key %r has a malformed segment %r" % (path, token))
+        steps.append(match.group(1))
+        steps.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
+    node = tree
+    for step, following in zip(steps, steps[1:] + [None]):
+        empty = [] if isinstance(following, int) else {}
+        if following is None:
+            if isinstance(step, int):
+                _extend(node, step)
+            node[step] = value
+            return
+        if isinstance(step, int):
+            if not isinstance(node, list):
+                raise ValidationError("set_values key %r indexes %r, which is not a list" % (path, step))
+            _extend(node, step)
+            if node[step] is None:
+                node[step] = empty
+        else:
+            if not isinstance(node, dict):
+                raise ValidationError("set_values key %r descends into a value that is not a mapping at %r" % (path, step))
+            if node.get(step) is None:
+                node[step] = empty
+        node = node[step]
+
+
+def _extend(items, index):
+    while len(items) <= index:
+        items.append(None)
+
+
+def build_operator(profile=None, revision=None, set_values=None, operator_spec=None, name=None):
+    """The full IstioOperator for the install: ``operator_spec`` first, then profile, revision and ``set_values``."""
+    if revision is not None and not DNS1123_LABEL.match(revision):
+        raise ValidationError("revision %r must be a DNS-1123 label (lower-case letters, digits and '-')" % revision)
+    spec = copy.deepcopy(operator_spec or {})
+    if not isinstance(spec, dict):
+        raise ValidationError("operator_spec must be a mapping (the spec of an IstioOperator)")
+    if profile:
+        spec["profile"] = profile
+    if revision:
+        spec["revision"] = revision
+    for path in sorted(set_values or {}):
+        set_path(spec, path, (set_values or {})[path])
+    operator = {"apiVersion": "install.istio.io/v1alpha1", "kind": "IstioOperator", "metadata": {}, "spec": spec}
+    if name:
+        operator["metadata"]["name"] = name
+    return operator
+
+
+def istio_namespace(operator):
+    spec = operator.get("spec") or {}
+    return spec.get("namespace") or ((spec.get("values") or {}).get("global") or {}).get("istioNamespace") or "istio-system"
+
+
+def record_name(revision):
+    return "%s-%s" % (RECORD_PREFIX, revision) if revision else RECORD_PREFIX
+
+
+def fingerprint(operator, istioctl_version):
+    material = json.dumps({"operator": operator, "istioctl": istioctl_version}, sort_keys=True)
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def parse_manifests(text):
+    """Documents of a multi-document YAML stream, without empty ones and flattening ``List`` kinds."""
+    documents = []
+    for document in yaml.safe_load_all(text):
+        if not document:
+            continue
+        if document.get("kind", "").endswith("List") and isinstance(document.get("items"), list):
+            documents.extend(item for item in document["items"] if item)
+        else:
+            documents.append(document)
+    return documents
+
+
+def render(istioctl, operator, revision=None):
+    """Render the install offline; returns the list of manifests istioctl would apply."""
+    handle, path = tempfile.mkstemp(prefix="oke-istio-", suffix=".yaml")
+    try:
+        with os.fdopen(handle, "w") as stream:
+            yaml.safe_dump(operator, stream, default_flow_style=False)
+        try:
+            text = istioctl.manifest_generate(path, revision=revision)
+        except IstioctlError as exc:
+            raise ValidationError(
+                "istioctl could not render the install from profile, revision, set_values and operator_spec: %s"
+                % ((exc.details.get("stderr") or exc.msg).strip().splitlines() or [exc.msg])[-1],
+                stderr=exc.details.get("stderr"),
+                command=exc.details.get("command"),
+            )
+    finally:
+        os.unlink(path)
+    return parse_manifests(text)
+
+
+class InstallPlan(object):
+    """What installing ``operator`` would change: per-object changes plus the recorded spec's diff."""
+
+    def __init__(self, operator, manifests, changes, record, istioctl_version):
+        self.operator = operator
+        self.manifests = manifests
+        self.changes = changes
+        self.record = record
+        self.istioctl_version = istioctl_version
+        self.fingerprint = fingerprint(operator, istioctl_version)
+
+    @property
+    def recorded_fingerprint(self):
+        return ((self.record or {}).get("data") or {}).get("fingerprint")
+
+    @property
+    def objects_changed(self):
+        return any(c.changed for c in self.changes)
+
+    @property
+    def changed(self):
+        return self.objects_changed or self.recorded_fingerprint != self.fingerprint
+
+    def recorded_operator(self):
+        text = ((self.record or {}).get("data") or {}).get("operator")
+        return json.loads(text) if text else None
+
+    def diff(self):
+        spec_diff = {
+            "before_header": "IstioOperator (recorded at the last install)",
+            "after_header": "IstioOperator (desired)",
+            "before": self.recorded_operator() or {},
+            "after": self.operator,
+        }
+        return [spec_diff] + [c.as_diff() for c in self.changes if c.changed]
+
+    def deployments(self):
+        return [c.ref for c in self.changes if c.ref.kind == "Deployment"]
+
+    def services(self):
+        return [c.ref for c in self.changes if c.ref.kind == "Service"]
+
+
+class Installer(object):
+    def __init__(self, client, istioctl, waiter=None):
+        self.client = client
+        self.istioctl = istioctl
+        self.waiter = waiter or waiters.Waiter(client)
+        self.applier = Applier(client, field_manager=ISTIOCTL_FIELD_MANAGER, waiter=self.waiter, ignore_labels=INSTALLER_LABELS)
+        self.recorder = Applier(client, waiter=self.waiter)
+
+    def record_ref(self, operator, revision):
+        return ObjectRef("v1", "ConfigMap", record_name(revision), istio_namespace(operator))
+
+    def plan(self, operator, revision=None):
+        manifests = render(self.istioctl, operator, revision)
+        foundation, rest, _missing = self.applier.plan_set(manifests, create_namespaces=True)
+        record = self.applier.get(self.record_ref(operator, revision))
+        return InstallPlan(operator, manifests, foundation + rest, record, self.istioctl.client_version())
+
+    def install(self, plan, revision, timeout):
+        handle, path = tempfile.mkstemp(prefix="oke-istio-", suffix=".yaml")
+        try:
+            with os.fdopen(handle, "w") as stream:
+                yaml.safe_dump(plan.operator, stream, default_flow_style=False)
+            if plan.objects_changed:
+                self.istioctl.install(path, timeout)
+        finally:
+            os.unlink(path)
+        self.write_record(plan, revision)
+
+    def write_record(self, plan, revision):
+        ref = self.record_ref(plan.operator, revision)
+        record = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": ref.name,
+                "namespace": ref.namespace,
+                "labels": {"app.kubernetes.io/managed-by": "oke.istio", "istio.io/rev": revision or "default"},
+            },
+            "data": {
+                "operator": json.dumps(plan.operator, sort_keys=True),
+                "fingerprint": plan.fingerprint,
+                "istioctl-version": plan.istioctl_version,
+            },
+        }
+        self.recorder.apply([record])
+
+    def readiness(self, plan, timeout):
+        return self.waiter.wait_ready(plan.deployments(), timeout)
+
+    def load_balancer_address(self, service_ref, timeout):
+        try:
+            _obj, address = self.waiter.wait_for(service_ref, waiters.load_balancer_address, timeout, "assigned a load balancer address")
+        except waiters.WaitTimeout as exc:
+            exc.msg = (
+                "%s. The cloud gave the ingress gateway no load balancer address: check the OCI load balancer "
+                "annotations and service limits, or, on clusters without a load balancer controller (kind, "
+                "bare metal, simulated nodes), set wait_for_load_balancer=false and use the NodePort." % exc.msg
+            )
+            raise
+        return address
+
+    def installed_revisions(self, namespace):
+        configmaps = self.client.resources.get(api_version="v1", kind="ConfigMap")
+        items = configmaps.get(namespace=namespace, label_selector="app.kubernetes.io/managed-by=oke.istio").to_dict()
+        return sorted(
+            i["metadata"]["labels"].get("istio.io/rev", "default")
+            for i in items.get("items", [])
+            if i["metadata"]["name"].startswith(RECORD_PREFIX)
+        )
+
+    def uninstall(self, operator, revision, purge, check_mode, timeout):
+        """Remove the revision (and CRDs with ``purge``); leave no webhook or cluster role behind once no revision remains."""
+        manifests = render(self.istioctl, operator, revision)
+        refs = []
+        for manifest in manifests:
+            meta = manifest["metadata"]
+            if manifest["kind"] == "CustomResourceDefinition" and not purge:
+                continue
+            refs.append(ObjectRef(manifest["apiVersion"], manifest["kind"], meta["name"], meta.get("namespace")))
+        record = self.record_ref(operator, revision)
+        planned = self.applier.delete(refs + [record], check_mode=True)
+        changed = any(c.changed for c in planned)
+        if check_mode or not changed:
+            return planned
+        self.istioctl.uninstall(revision=revision, purge=purge)
+        others = [r for r in self.installed_revisions(record.namespace) if r != (revision or "default")]
+        leftovers = [r for r in refs if (r.api_version, r.kind) in CLUSTER_LEFTOVER_KINDS] if not others else []
+        remaining = [r for r in refs if r.namespace] + leftovers + [record]
+        # istioctl removes most objects itself; delete what it left and wait until all are gone.
+        self.applier.delete(remaining, wait=True, timeout=timeout)
+        return planned
+
+
+def component_report(plan, readiness):
+    ready = dict(("%s/%s" % (r["namespace"], r["name"]), r) for r in readiness)
+    components = []
+    for ref in plan.deployments():
+        entry = ready.get("%s/%s" % (ref.namespace, ref.name))
+        components.append(
+            {
+                "name": ref.name,
+                "namespace": ref.namespace,
+                "kind": ref.kind,
+                "ready": bool(entry),
+                "detail": entry["detail"] if entry else "not awaited",
+            }
+        )
+    return components
+
+
+def _service_ref(value):
+    parts = (value or "").split("/")
+    if len(parts) != 2 or not all(DNS1123_LABEL.match(p) for p in parts):
+        raise ValidationError("ingress_gateway_service %r must be NAMESPACE/NAME" % (value,))
+    return ObjectRef("v1", "Service", parts[1], parts[0])
+
+
+def install_module_run(module):
+    """The istioctl_install module: validate everything, then plan, then act."""
+    from ansible_collections.oke.istio.plugins.module_utils._istioctl import Istioctl
+
+    params = module.params
+    if params["wait_timeout"] <= 0:
+        raise ValidationError("wait_timeout must be a positive number of seconds, got %s" % params["wait_timeout"])
+    service_ref = _service_ref(params["ingress_gateway_service"])
+    revision = params["revision"] or None
+    operator = build_operator(params["profile"], revision, params["set_values"], params["operator_spec"])
+    kubeconfig = params.get("kubeconfig")
+    istioctl = Istioctl(
+        module.module.run_command,
+        params["istioctl_path"],
+        kubeconfig=kubeconfig if isinstance(kubeconfig, str) else None,
+        context=params.get("context"),
+    )
+    if params["istioctl_version"]:
+        istioctl.require_version(params["istioctl_version"])
+    installer = Installer(module.client, istioctl)
+    result = {
+        "version": istioctl.client_version(),
+        "revision": revision or "default",
+        "profile": params["profile"],
+    }
+
+    if params["state"] == "absent":
+        changes = installer.uninstall(operator, revision, params["purge"], module.check_mode, params["wait_timeout"])
+        result.update(
+            changed=any(c.changed for c in changes),
+            resources=[c.as_result() for c in changes],
+            diff=[c.as_diff() for c in changes if c.changed],
+        )
+        return result
+
+    plan = installer.plan(operator, revision)
+    if params["precheck"]:
+        findings = istioctl.precheck(revision)
+        result["precheck"] = findings
+        errors = [f for f in findings if (f.get("level") or "").lower() == "error"]
+        if errors:
+            raise ValidationError(
+                "istioctl x precheck found %d error(s), so nothing was installed: %s"
+                % (len(errors), "; ".join("%s %s" % (f["code"], f["message"]) for f in errors)),
+                precheck=findings,
+            )
+    result.update(
+        changed=plan.changed,
+        fingerprint=plan.fingerprint,
+        resources=[c.as_result() for c in plan.changes],
+        diff=plan.diff() if plan.changed else [],
+    )
+    if module.check_mode:
+        result["components"] = component_report(plan, [])
+        return result
+    if plan.changed:
+        installer.install(plan, revision, params["wait_timeout"])
+    readiness = installer.readiness(plan, params["wait_timeout"]) if params["wait"] else []
+    result["components"] = component_report(plan, readiness)
+    if params["wait_for_load_balancer"]:
+        result["ingress_address"] = installer.load_balancer_address(service_ref, params["wait_timeout"])
+    return result

@@ -1,0 +1,382 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one way we apply, diff and delete objects: server-side apply, validated by a server-side dry run first.
+
+Changes are decided by comparing the live object with the server's dry-run result of our apply, so
+defaults filled in by the API server or by controllers count as unchanged, and fields owned by
+other managers are left alone.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible_collections.oke.istio.plugins.module_utils._errors import (
+    ClusterError,
+    ValidationError,
+    api_error_message,
+)
+from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException, get_resource
+from ansible_collections.oke.istio.plugins.module_utils._k8s import waiter as waiters
+
+FIELD_MANAGER = "oke.istio"
+
+# Fields a controller rewrites after we apply; comparing them would report a change on every run.
+CONTROLLER_OWNED_PATHS = {
+    "MutatingWebhookConfiguration": (("webhooks", "*", "clientConfig", "caBundle"), ("webhooks", "*", "failurePolicy")),
+    "ValidatingWebhookConfiguration": (("webhooks", "*", "clientConfig", "caBundle"), ("webhooks", "*", "failurePolicy")),
+    "CustomResourceDefinition": (("spec", "conversion", "webhook", "clientConfig", "caBundle"),),
+}
+
+VOLATILE_METADATA = ("managedFields", "resourceVersion", "generation", "uid", "creationTimestamp", "selfLink")
+
+# Objects other objects live in or are typed by: applied (and awaited) before the rest.
+FOUNDATION_KINDS = ("Namespace", "CustomResourceDefinition")
+
+
+class ObjectRef(object):
+    __slots__ = ("api_version", "kind", "namespace", "name")
+
+    def __init__(self, api_version, kind, name, namespace=None):
+        self.api_version = api_version
+        self.kind = kind
+        self.name = name
+        self.namespace = namespace
+
+    def __str__(self):
+        if self.namespace:
+            return "%s/%s/%s" % (self.kind, self.namespace, self.name)
+        return "%s/%s" % (self.kind, self.name)
+
+    def as_dict(self):
+        return {"api_version": self.api_version, "kind": self.kind, "namespace": self.namespace, "name": self.name}
+
+
+class Change(object):
+    """What applying (or deleting) one object does: ``action`` is create, update, delete or none."""
+
+    __slots__ = ("ref", "manifest", "action", "before", "after", "note")
+
+    def __init__(self, ref, manifest, action, before=None, after=None, note=None):
+        self.ref = ref
+        self.manifest = manifest
+        self.action = action
+        self.before = before
+        self.after = after
+        self.note = note
+
+    @property
+    def changed(self):
+        return self.action != "none"
+
+    def as_result(self):
+        result = dict(self.ref.as_dict(), action=self.action)
+        if self.note:
+            result["note"] = self.note
+        return result
+
+    def as_diff(self):
+        return {
+            "before_header": str(self.ref),
+            "after_header": str(self.ref),
+            "before": self.before or {},
+            "after": self.after or {},
+        }
+
+
+def _strip_path(obj, path):
+    if not path or obj is None:
+        return
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if isinstance(obj, list):
+            for item in obj:
+                _strip_path(item, rest) if rest else None
+        return
+    if not isinstance(obj, dict) or head not in obj:
+        return
+    if rest:
+        _strip_path(obj[head], rest)
+    else:
+        del obj[head]
+
+
+def normalize(obj, ignore_labels=()):
+    """The comparable part of an object: no status, no bookkeeping metadata, no controller-owned fields.
+
+    ``ignore_labels`` are labels another tool adds to what we apply (istioctl's owner labels).
+    """
+    if obj is None:
+        return None
+    data = copy.deepcopy(obj)
+    data.pop("status", None)
+    metadata = data.get("metadata", {})
+    for key in VOLATILE_METADATA:
+        metadata.pop(key, None)
+    annotations = metadata.get("annotations") or {}
+    annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+    if not annotations:
+        metadata.pop("annotations", None)
+    labels = metadata.get("labels") or {}
+    for key in ignore_labels:
+        labels.pop(key, None)
+    if "labels" in metadata and not labels:
+        metadata.pop("labels")
+    for path in CONTROLLER_OWNED_PATHS.get(data.get("kind"), ()):
+        _strip_path(data, path)
+    return data
+
+
+def object_ref(manifest, index=None, default_namespace=None):
+    """Check a manifest's shape locally and return its reference; errors name the offending document."""
+    where = "manifest #%d" % index if index is not None else "manifest"
+    if not isinstance(manifest, dict):
+        raise ValidationError("%s is not a mapping (got %s)" % (where, type(manifest).__name__))
+    missing = [key for key in ("apiVersion", "kind") if not manifest.get(key)]
+    metadata = manifest.get("metadata")
+    if not isinstance(metadata, dict) or not metadata.get("name"):
+        missing.append("metadata.name")
+    if missing:
+        raise ValidationError("%s lacks %s" % (where, ", ".join(missing)), manifest=manifest)
+    return ObjectRef(manifest["apiVersion"], manifest["kind"], metadata["name"], metadata.get("namespace") or default_namespace)
+
+
+def _to_dict(instance):
+    if instance is None:
+        return None
+    return instance.to_dict() if hasattr(instance, "to_dict") else instance
+
+
+class Applier(object):
+    """Plans and applies a set of manifests as one unit.
+
+    ``plan`` dry-runs every object on the server and raises ValidationError listing every rejection,
+    so a set with one bad object changes nothing. Namespaces and CRDs go first, because the rest
+    cannot be created before them.
+    """
+
+    def __init__(self, client, field_manager=FIELD_MANAGER, default_namespace="default", waiter=None, ignore_labels=()):
+        self.client = client
+        self.ignore_labels = tuple(ignore_labels)
+        self.field_manager = field_manager
+        self.default_namespace = default_namespace
+        self.waiter = waiter or waiters.Waiter(client)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def resource_for(self, ref):
+        return get_resource(self.client, ref.api_version, ref.kind)
+
+    def get(self, ref):
+        resource = self.resource_for(ref)
+        try:
+            return _to_dict(resource.get(name=ref.name, namespace=ref.namespace if resource.namespaced else None))
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise ClusterError("Failed to read %s: %s" % (ref, api_error_message(exc)))
+
+    def _namespace_exists(self, name, cache):
+        if name not in cache:
+            cache[name] = self.get(ObjectRef("v1", "Namespace", name)) is not None
+        return cache[name]
+
+    # -- planning ------------------------------------------------------------------------------
+
+    def refs(self, manifests):
+        refs = []
+        for index, manifest in enumerate(manifests):
+            ref = object_ref(manifest, index, None)
+            refs.append(ref)
+        return refs
+
+    def _dry_run(self, ref, manifest, namespace):
+        resource = self.resource_for(ref)
+        body = copy.deepcopy(manifest)
+        if resource.namespaced:
+            body["metadata"]["namespace"] = namespace
+        return _to_dict(
+            resource.server_side_apply(
+                body=body,
+                name=ref.name,
+                namespace=namespace if resource.namespaced else None,
+                field_manager=self.field_manager,
+                force_conflicts=True,
+                dry_run="All",
+            )
+        )
+
+    def plan(self, manifests, pending_namespaces=(), pending_kinds=()):
+        """Dry-run every manifest; return a Change per object or raise ValidationError naming each rejection.
+
+        ``pending_namespaces`` and ``pending_kinds`` are created by an earlier stage of the same set:
+        objects in such a namespace are validated in the default namespace instead, and objects of
+        such a kind are validated once their CRD exists (see ``apply``).
+        """
+        changes, errors = [], []
+        namespaces = {}
+        for index, manifest in enumerate(manifests):
+            ref = object_ref(manifest, index)
+            try:
+                if (ref.api_version, ref.kind) in pending_kinds:
+                    changes.append(Change(ref, manifest, "create", None, normalize(manifest), "validated after its CRD is established"))
+                    continue
+                resource = self.resource_for(ref)
+                if resource.namespaced:
+                    ref.namespace = ref.namespace or self.default_namespace
+                else:
+                    ref.namespace = None
+                live = None
+                validate_in = ref.namespace
+                if ref.namespace and ref.namespace in pending_namespaces and not self._namespace_exists(ref.namespace, namespaces):
+                    validate_in = self.default_namespace
+                else:
+                    live = self.get(ref)
+                dry = self._dry_run(ref, manifest, validate_in)
+                if validate_in != ref.namespace:
+                    dry["metadata"]["namespace"] = ref.namespace
+            except ApiException as exc:
+                errors.append("%s: %s" % (ref, api_error_message(exc)))
+                continue
+            except ClusterError as exc:
+                errors.append("%s: %s" % (ref, exc.msg))
+                continue
+            before, after = normalize(live, self.ignore_labels), normalize(dry, self.ignore_labels)
+            if live is None:
+                action = "create"
+            elif before != after:
+                action = "update"
+            else:
+                action = "none"
+            changes.append(Change(ref, manifest, action, before, after))
+        if errors:
+            raise ValidationError(
+                "The API server rejected %d of %d object(s) in a dry run, so nothing was applied: %s"
+                % (len(errors), len(manifests), "; ".join(errors)),
+                rejected=errors,
+            )
+        return changes
+
+    # -- applying ------------------------------------------------------------------------------
+
+    def _apply_one(self, change):
+        resource = self.resource_for(change.ref)
+        body = copy.deepcopy(change.manifest)
+        if resource.namespaced:
+            body["metadata"]["namespace"] = change.ref.namespace
+        try:
+            applied = resource.server_side_apply(
+                body=body,
+                name=change.ref.name,
+                namespace=change.ref.namespace if resource.namespaced else None,
+                field_manager=self.field_manager,
+                force_conflicts=True,
+            )
+        except ApiException as exc:
+            raise ClusterError("Failed to apply %s: %s" % (change.ref, api_error_message(exc)))
+        change.after = normalize(_to_dict(applied), self.ignore_labels)
+
+    def plan_set(self, manifests, create_namespaces=False):
+        """Plan a whole set: ``(foundation_changes, rest_changes, missing_kinds)``.
+
+        With ``create_namespaces`` every namespace the set refers to counts as one the apply will
+        create (as istioctl does for its own namespace).
+        """
+        for index, manifest in enumerate(manifests):
+            object_ref(manifest, index)
+        foundation = [m for m in manifests if m["kind"] in FOUNDATION_KINDS]
+        rest = [m for m in manifests if m["kind"] not in FOUNDATION_KINDS]
+        new_namespaces = set(m["metadata"]["name"] for m in foundation if m["kind"] == "Namespace")
+        if create_namespaces:
+            new_namespaces.update(m["metadata"].get("namespace") for m in rest if m["metadata"].get("namespace"))
+        new_kinds = set()
+        for crd in (m for m in foundation if m["kind"] == "CustomResourceDefinition"):
+            spec = crd.get("spec", {})
+            for version in spec.get("versions", []):
+                new_kinds.add(("%s/%s" % (spec.get("group"), version.get("name")), spec.get("names", {}).get("kind")))
+        foundation_changes = self.plan(foundation)
+        missing_kinds = set(k for k in new_kinds if not self._serves(k))
+        rest_changes = self.plan(rest, pending_namespaces=new_namespaces, pending_kinds=missing_kinds)
+        return foundation_changes, rest_changes, missing_kinds
+
+    def apply(self, manifests, check_mode=False, timeout=120):
+        """Apply ``manifests`` in stages (namespaces and CRDs first); return the list of Changes.
+
+        Every object is validated before anything is written. In check mode nothing is written;
+        objects that depend on a namespace or CRD created by the same set are reported as creations.
+        """
+        foundation_changes, rest_changes, missing_kinds = self.plan_set(manifests)
+        if check_mode:
+            return foundation_changes + rest_changes
+        for change in foundation_changes:
+            if change.changed:
+                self._apply_one(change)
+        for change in foundation_changes:
+            if change.ref.kind == "CustomResourceDefinition":
+                self.waiter.wait_for(change.ref, waiters.crd_established, timeout, "Established")
+        if missing_kinds or any(c.note for c in rest_changes):
+            # Validate the rest again now that its namespaces and CRDs exist.
+            self.client.resources.invalidate_cache()
+            rest = [c.manifest for c in rest_changes]
+            rest_changes = self.plan(rest)
+        for change in rest_changes:
+            if change.changed:
+                self._apply_one(change)
+        return foundation_changes + rest_changes
+
+    def _serves(self, kind_key):
+        try:
+            get_resource(self.client, kind_key[0], kind_key[1])
+            return True
+        except ClusterError:
+            return False
+
+    # -- deleting ------------------------------------------------------------------------------
+
+    def delete(self, refs, check_mode=False, wait=True, timeout=120):
+        """Delete each object that exists; return Changes (action ``delete`` or ``none``)."""
+        changes = []
+        for ref in refs:
+            try:
+                resource = self.resource_for(ref)
+            except ClusterError:
+                changes.append(Change(ref, None, "none", note="kind not served by the cluster"))
+                continue
+            if not resource.namespaced:
+                ref.namespace = None
+            elif not ref.namespace:
+                ref.namespace = self.default_namespace
+            live = self.get(ref)
+            if live is None:
+                changes.append(Change(ref, None, "none"))
+                continue
+            changes.append(Change(ref, None, "delete", normalize(live), None))
+        if check_mode:
+            return changes
+        for change in changes:
+            if not change.changed:
+                continue
+            resource = self.resource_for(change.ref)
+            try:
+                resource.delete(name=change.ref.name, namespace=change.ref.namespace, body={"propagationPolicy": "Background"})
+            except ApiException as exc:
+                if exc.status != 404:
+                    raise ClusterError("Failed to delete %s: %s" % (change.ref, api_error_message(exc)))
+        if wait:
+            for change in changes:
+                if change.changed:
+                    self.waiter.wait_for_absence(change.ref, timeout)
+        return changes
+
+
+def summarize(changes):
+    """The result keys every applying module returns."""
+    return {
+        "changed": any(c.changed for c in changes),
+        "resources": [c.as_result() for c in changes],
+        "diff": [c.as_diff() for c in changes if c.changed],
+    }

@@ -1,0 +1,184 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The one way we wait: watch an object until a readiness predicate holds, against a monotonic deadline.
+
+A predicate takes the object (a dict) and returns ``(done, detail)``; ``detail`` says what is still
+missing, so a timeout names the component that is not ready and why.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import math
+import time
+
+from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, WaitTimeout, api_error_message
+from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException, get_resource
+
+
+def _conditions(obj):
+    return dict(
+        (c.get("type"), c) for c in ((obj.get("status") or {}).get("conditions") or []) if isinstance(c, dict)
+    )
+
+
+def _condition_true(obj, condition_type):
+    return _conditions(obj).get(condition_type, {}).get("status") == "True"
+
+
+def crd_established(obj):
+    if _condition_true(obj, "Established"):
+        return True, "established"
+    return False, "CRD not Established yet"
+
+
+def deployment_ready(obj):
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    wanted = spec.get("replicas", 1)
+    metadata = obj.get("metadata") or {}
+    if status.get("observedGeneration", 0) < metadata.get("generation", 0):
+        return False, "controller has not observed generation %s yet" % metadata.get("generation")
+    for field in ("updatedReplicas", "readyReplicas", "availableReplicas"):
+        if status.get(field, 0) < wanted:
+            return False, "%s/%s replicas %s" % (status.get(field, 0), wanted, field[: -len("Replicas")])
+    return True, "%s/%s replicas available" % (wanted, wanted)
+
+
+def statefulset_ready(obj):
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    wanted = spec.get("replicas", 1)
+    if status.get("readyReplicas", 0) < wanted:
+        return False, "%s/%s replicas ready" % (status.get("readyReplicas", 0), wanted)
+    return True, "%s/%s replicas ready" % (wanted, wanted)
+
+
+def daemonset_ready(obj):
+    status = obj.get("status") or {}
+    wanted = status.get("desiredNumberScheduled", 0)
+    if status.get("numberReady", 0) < wanted or status.get("updatedNumberScheduled", 0) < wanted:
+        return False, "%s/%s pods ready" % (status.get("numberReady", 0), wanted)
+    return True, "%s/%s pods ready" % (wanted, wanted)
+
+
+def pod_ready(obj):
+    if _condition_true(obj, "Ready"):
+        return True, "ready"
+    return False, "phase %s" % (obj.get("status") or {}).get("phase", "Unknown")
+
+
+def job_complete(obj):
+    if _condition_true(obj, "Complete"):
+        return True, "complete"
+    if _condition_true(obj, "Failed"):
+        raise ClusterError("Job %s failed" % obj["metadata"]["name"])
+    return False, "not complete"
+
+
+def load_balancer_address(obj):
+    ingress = ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+    for entry in ingress:
+        address = entry.get("ip") or entry.get("hostname")
+        if address:
+            return True, address
+    return False, "no load balancer address assigned"
+
+
+READINESS = {
+    "Deployment": deployment_ready,
+    "StatefulSet": statefulset_ready,
+    "DaemonSet": daemonset_ready,
+    "Pod": pod_ready,
+    "Job": job_complete,
+    "CustomResourceDefinition": crd_established,
+}
+
+
+def readiness_for(kind):
+    """The predicate that tells an object of ``kind`` is ready, or None for kinds that are ready once created."""
+    return READINESS.get(kind)
+
+
+class Waiter(object):
+    def __init__(self, client, clock=time.monotonic):
+        self.client = client
+        self.clock = clock
+
+    def _resource(self, ref):
+        return get_resource(self.client, ref.api_version, ref.kind)
+
+    def _get(self, resource, ref):
+        try:
+            instance = resource.get(name=ref.name, namespace=ref.namespace if resource.namespaced else None)
+            return instance.to_dict()
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise ClusterError("Failed to read %s: %s" % (ref, api_error_message(exc)))
+
+    def _watch(self, resource, ref, deadline):
+        """Yield the object (or None once deleted) on every change until the deadline."""
+        while True:
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                return
+            try:
+                stream = resource.watch(
+                    namespace=ref.namespace if resource.namespaced else None,
+                    name=ref.name,
+                    timeout=max(1, int(math.ceil(remaining))),
+                )
+                for event in stream:
+                    yield None if event.get("type") == "DELETED" else event.get("raw_object")
+                    if deadline - self.clock() <= 0:
+                        return
+            except ApiException as exc:
+                raise ClusterError("Failed to watch %s: %s" % (ref, api_error_message(exc)))
+
+    def wait_for(self, ref, predicate, timeout, what=None):
+        """Wait until ``predicate`` holds for the object ``ref``; return ``(object, detail)``."""
+        resource = self._resource(ref)
+        deadline = self.clock() + timeout
+        obj = self._get(resource, ref)
+        detail = "does not exist"
+        if obj is not None:
+            done, detail = predicate(obj)
+            if done:
+                return obj, detail
+        for obj in self._watch(resource, ref, deadline):
+            if obj is None:
+                detail = "was deleted"
+                continue
+            done, detail = predicate(obj)
+            if done:
+                return obj, detail
+        raise WaitTimeout(
+            "Timed out after %ss waiting for %s to be %s: %s" % (timeout, ref, what or "ready", detail),
+            resource=ref.as_dict(),
+            detail=detail,
+        )
+
+    def wait_for_absence(self, ref, timeout):
+        resource = self._resource(ref)
+        deadline = self.clock() + timeout
+        if self._get(resource, ref) is None:
+            return
+        for obj in self._watch(resource, ref, deadline):
+            if obj is None:
+                return
+        if self._get(resource, ref) is not None:
+            raise WaitTimeout("Timed out after %ss waiting for %s to be deleted" % (timeout, ref), resource=ref.as_dict())
+
+    def wait_ready(self, refs, timeout):
+        """Wait for every ref whose kind has a readiness predicate; one shared deadline for all."""
+        deadline = self.clock() + timeout
+        report = []
+        for ref in refs:
+            predicate = readiness_for(ref.kind)
+            if predicate is None:
+                continue
+            _obj, detail = self.wait_for(ref, predicate, max(0, deadline - self.clock()))
+            report.append(dict(ref.as_dict(), ready=True, detail=detail))
+        return report

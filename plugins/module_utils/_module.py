@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The base every oke.istio module is built on: argument spec, dependency check, one failure path."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.oke.istio.plugins.module_utils._argspec import K8S_AUTH_ARG_SPEC, auth_params
+from ansible_collections.oke.istio.plugins.module_utils._errors import OkeIstioError
+
+
+class OkeIstioModule(object):
+    """Wraps AnsibleModule; ``needs_cluster`` adds the shared auth options and checks the kubernetes library."""
+
+    def __init__(self, argument_spec, needs_cluster=True, **kwargs):
+        spec = dict(K8S_AUTH_ARG_SPEC) if needs_cluster else {}
+        spec.update(argument_spec)
+        kwargs.setdefault("supports_check_mode", True)
+        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self.needs_cluster = needs_cluster
+        if needs_cluster:
+            from ansible_collections.oke.istio.plugins.module_utils._k8s import client as k8s_client
+
+            if not k8s_client.HAS_KUBERNETES:
+                self.module.fail_json(
+                    msg=missing_required_lib("kubernetes"), exception=repr(k8s_client.KUBERNETES_IMPORT_ERROR)
+                )
+        self._client = None
+
+    @property
+    def params(self):
+        return self.module.params
+
+    @property
+    def check_mode(self):
+        return self.module.check_mode
+
+    @property
+    def diff_mode(self):
+        return self.module._diff
+
+    @property
+    def client(self):
+        if self._client is None:
+            from ansible_collections.oke.istio.plugins.module_utils._k8s.client import get_dynamic_client
+
+            self._client = get_dynamic_client(auth_params(self.params))
+        return self._client
+
+    def exit_json(self, **result):
+        if not self.diff_mode:
+            result.pop("diff", None)
+        self.module.exit_json(**result)
+
+    def fail_from_exception(self, exc):
+        if isinstance(exc, OkeIstioError):
+            self.module.fail_json(msg=exc.msg, **exc.details)
+        self.module.fail_json(msg="Unexpected error: %s" % exc, exception=traceback.format_exc())
+
+    def run(self, runner):
+        """Call ``runner(self)`` and exit with its result; every error leaves through fail_from_exception."""
+        try:
+            result = runner(self)
+        except OkeIstioError as exc:
+            self.fail_from_exception(exc)
+        self.exit_json(**result)
