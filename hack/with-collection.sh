@@ -6,11 +6,13 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${OKE_ISTIO_CACHE:-$HOME/.cache/oke-istio}
-tree="$cache/collections/$(printf '%s' "$root" | sha256sum | cut -c1-8)"
+# OKE_ISTIO_TREE gives concurrent runs from one checkout copies of their own.
+tree="$cache/collections/${OKE_ISTIO_TREE:-$(printf '%s' "$root" | sha256sum | cut -c1-8)}"
 dest="$tree/ansible_collections/oke/istio"
 
 mkdir -p "$dest"
-(cd "$root" && git ls-files -co --exclude-standard -z | sort -z) > "$tree/files"
+(cd "$root" && git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do
+  [ -f "$f" ] && printf '%s\0' "$f"; done | sort -z) > "$tree/files"
 # Remove files that are gone from the source, then copy the rest (only what changed).
 (cd "$dest" && find . -type f -printf '%P\0' | sort -z) > "$tree/present"
 comm -z -23 "$tree/present" "$tree/files" | (cd "$dest" && xargs -0r rm -f)
