@@ -45,6 +45,12 @@ INSTALLER_LABELS = (
     "istio.io/rev",
 )
 
+# istioctl install points injection at the "default" revision tag webhook and switches the
+# injector's own selectors off ("istio.io/deactivated"), which manifest generate does not show.
+INSTALLER_REWRITTEN_PATHS = {
+    "MutatingWebhookConfiguration": (("webhooks", "*", "namespaceSelector"), ("webhooks", "*", "objectSelector")),
+}
+
 RECORD_PREFIX = "oke-istio-install"
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 PATH_TOKEN = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
@@ -210,7 +216,13 @@ class Installer(object):
         self.client = client
         self.istioctl = istioctl
         self.waiter = waiter or waiters.Waiter(client)
-        self.applier = Applier(client, field_manager=ISTIOCTL_FIELD_MANAGER, waiter=self.waiter, ignore_labels=INSTALLER_LABELS)
+        self.applier = Applier(
+            client,
+            field_manager=ISTIOCTL_FIELD_MANAGER,
+            waiter=self.waiter,
+            ignore_labels=INSTALLER_LABELS,
+            ignore_paths=INSTALLER_REWRITTEN_PATHS,
+        )
         self.recorder = Applier(client, waiter=self.waiter)
 
     def record_ref(self, operator, revision):

@@ -93,9 +93,9 @@ def _strip_path(obj, path):
         return
     head, rest = path[0], path[1:]
     if head == "*":
-        if isinstance(obj, list):
+        if isinstance(obj, list) and rest:
             for item in obj:
-                _strip_path(item, rest) if rest else None
+                _strip_path(item, rest)
         return
     if not isinstance(obj, dict) or head not in obj:
         return
@@ -105,10 +105,11 @@ def _strip_path(obj, path):
         del obj[head]
 
 
-def normalize(obj, ignore_labels=()):
+def normalize(obj, ignore_labels=(), ignore_paths=None):
     """The comparable part of an object: no status, no bookkeeping metadata, no controller-owned fields.
 
-    ``ignore_labels`` are labels another tool adds to what we apply (istioctl's owner labels).
+    ``ignore_labels`` are labels another tool adds to what we apply (istioctl's owner labels);
+    ``ignore_paths`` maps a kind to more paths to leave out, as CONTROLLER_OWNED_PATHS does.
     """
     if obj is None:
         return None
@@ -126,7 +127,8 @@ def normalize(obj, ignore_labels=()):
         labels.pop(key, None)
     if "labels" in metadata and not labels:
         metadata.pop("labels")
-    for path in CONTROLLER_OWNED_PATHS.get(data.get("kind"), ()):
+    kind = data.get("kind")
+    for path in CONTROLLER_OWNED_PATHS.get(kind, ()) + tuple((ignore_paths or {}).get(kind, ())):
         _strip_path(data, path)
     return data
 
@@ -159,12 +161,17 @@ class Applier(object):
     cannot be created before them.
     """
 
-    def __init__(self, client, field_manager=FIELD_MANAGER, default_namespace="default", waiter=None, ignore_labels=()):
+    def __init__(self, client, field_manager=FIELD_MANAGER, default_namespace="default", waiter=None,
+                 ignore_labels=(), ignore_paths=None):
         self.client = client
         self.ignore_labels = tuple(ignore_labels)
+        self.ignore_paths = ignore_paths or {}
         self.field_manager = field_manager
         self.default_namespace = default_namespace
         self.waiter = waiter or waiters.Waiter(client)
+
+    def _normalize(self, obj):
+        return normalize(obj, self.ignore_labels, self.ignore_paths)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -186,13 +193,6 @@ class Applier(object):
         return cache[name]
 
     # -- planning ------------------------------------------------------------------------------
-
-    def refs(self, manifests):
-        refs = []
-        for index, manifest in enumerate(manifests):
-            ref = object_ref(manifest, index, None)
-            refs.append(ref)
-        return refs
 
     def _dry_run(self, ref, manifest, namespace):
         resource = self.resource_for(ref)
@@ -245,7 +245,7 @@ class Applier(object):
             except ClusterError as exc:
                 errors.append("%s: %s" % (ref, exc.msg))
                 continue
-            before, after = normalize(live, self.ignore_labels), normalize(dry, self.ignore_labels)
+            before, after = self._normalize(live), self._normalize(dry)
             if live is None:
                 action = "create"
             elif before != after:
@@ -278,7 +278,7 @@ class Applier(object):
             )
         except ApiException as exc:
             raise ClusterError("Failed to apply %s: %s" % (change.ref, api_error_message(exc)))
-        change.after = normalize(_to_dict(applied), self.ignore_labels)
+        change.after = self._normalize(_to_dict(applied))
 
     def plan_set(self, manifests, create_namespaces=False):
         """Plan a whole set: ``(foundation_changes, rest_changes, missing_kinds)``.
@@ -354,7 +354,7 @@ class Applier(object):
             if live is None:
                 changes.append(Change(ref, None, "none"))
                 continue
-            changes.append(Change(ref, None, "delete", normalize(live), None))
+            changes.append(Change(ref, None, "delete", self._normalize(live), None))
         if check_mode:
             return changes
         for change in changes:
