@@ -1,0 +1,389 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Is this cluster fit for Istio on OKE? Facts from the Kubernetes API (and the OKE API when a cluster OCID is
+known), then one verdict per check: pass, warn or fail, each with a message that says what to do."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.oke.istio.plugins.module_utils._errors import (
+    ClusterError,
+    OkeIstioError,
+    ValidationError,
+    api_error_message,
+)
+
+PASS, WARN, FAIL = "pass", "warn", "fail"
+CHECKS = ("kubernetes_version", "node_pools", "pod_network", "node_os")
+ROLE_VARIABLES = dict((name, "cluster_prep_%s_warn_only" % name) for name in CHECKS)
+DEFAULT_MIN_VERSION = "1.26"
+DEFAULT_SUPPORTED_OS = ["Oracle Linux 7", "Oracle Linux 8", "Oracle Linux 9"]
+POD_NETWORKS = ("vcn_native", "flannel", "other")
+DEFAULT_POD_NETWORKS = ["vcn_native", "flannel"]
+
+VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?")
+VIRTUAL_NODE_POOL_ANNOTATION = "oci.oraclecloud.com/virtual-node-pool-id"
+VIRTUAL_NODE_PROVIDER_PREFIX = "ocid1.virtualnode."
+NODE_POOL_KEYS = ("oke.oraclecloud.com/node-pool", "oci.oraclecloud.com/node-pool-id")
+CNI_TYPES = {"OCI_VCN_IP_NATIVE": "vcn_native", "FLANNEL_OVERLAY": "flannel"}
+# DaemonSets in kube-system that give the pod network away.
+CNI_DAEMONSETS = (
+    ("vcn-native-ip-cni", "vcn_native"),
+    ("kube-flannel", "flannel"),
+    ("calico-node", "other"),
+    ("cilium", "other"),
+    ("weave-net", "other"),
+)
+POD_NETWORK_MEANING = {
+    "vcn_native": (
+        "OCI VCN-native pod networking: every pod gets an address from the VCN's pod subnet, so NSGs, security lists "
+        "and load balancers reach pods directly, and this is the pod networking Oracle supports service meshes on; "
+        "size the pod subnet for the pods you add (a sidecar shares its pod's address)"
+    ),
+    "flannel": (
+        "flannel overlay: pods get addresses from the cluster's own pod CIDR, which the VCN does not see; Istio "
+        "sidecars work on it, but OCI security rules can only match node addresses, and Oracle's service mesh "
+        "support statement names VCN-native pod networking"
+    ),
+    "other": "a CNI plugin other than OKE's two (VCN-native, flannel)",
+}
+
+
+def parse_version(text):
+    match = VERSION_RE.match((text or "").strip())
+    if not match:
+        return None
+    return tuple(int(part or 0) for part in match.groups())
+
+
+def _names(items, limit=5):
+    items = list(items)
+    shown = ", ".join(items[:limit])
+    return shown + (" and %d more" % (len(items) - limit) if len(items) > limit else "")
+
+
+def _warn_hint(name):
+    return "or add %s to warn_only (role variable %s: true) to report this as a warning and go on" % (
+        name,
+        ROLE_VARIABLES[name],
+    )
+
+
+class Check(object):
+    def __init__(self, name, status, message, **details):
+        self.name = name
+        self.status = status
+        self.message = message
+        self.details = details
+
+    def as_dict(self):
+        return dict(name=self.name, status=self.status, message=self.message, details=self.details)
+
+
+# Facts --------------------------------------------------------------------------------------------------------
+
+
+def node_facts(node):
+    meta = node.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    annotations = meta.get("annotations") or {}
+    info = (node.get("status") or {}).get("nodeInfo") or {}
+    provider_id = (node.get("spec") or {}).get("providerID") or ""
+    virtual = provider_id.startswith(VIRTUAL_NODE_PROVIDER_PREFIX) or VIRTUAL_NODE_POOL_ANNOTATION in annotations
+    pool = annotations.get(VIRTUAL_NODE_POOL_ANNOTATION)
+    for key in NODE_POOL_KEYS:
+        pool = pool or labels.get(key) or annotations.get(key)
+    return dict(
+        name=meta.get("name"),
+        kubelet_version=info.get("kubeletVersion"),
+        os_image=info.get("osImage"),
+        kernel_version=info.get("kernelVersion"),
+        provider_id=provider_id or None,
+        virtual=bool(virtual),
+        node_pool=pool,
+    )
+
+
+def kubernetes_facts(client):
+    from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException
+
+    try:
+        version = (client.version.get("kubernetes") or {}).get("gitVersion")
+        nodes = client.resources.get(api_version="v1", kind="Node").get().to_dict()
+        daemonsets = client.resources.get(api_version="apps/v1", kind="DaemonSet").get(namespace="kube-system").to_dict()
+    except ApiException as exc:
+        raise ClusterError("Failed to read the cluster's version, nodes and kube-system DaemonSets: %s" % api_error_message(exc))
+    return dict(
+        api_server_version=version,
+        nodes=[node_facts(n) for n in nodes.get("items") or []],
+        kube_system_daemonsets=sorted(d["metadata"]["name"] for d in daemonsets.get("items") or []),
+    )
+
+
+def oke_facts(oke, cluster_id):
+    cluster = oke.get_cluster(cluster_id)
+    pools = oke.node_pools(cluster)
+    virtual = oke.virtual_node_pools(cluster)
+    live = ("DELETING", "DELETED")
+    return dict(
+        cluster=dict(
+            id=cluster.id,
+            name=cluster.name,
+            kubernetes_version=cluster.kubernetes_version,
+            lifecycle_state=cluster.lifecycle_state,
+            type=cluster.type,
+            cni_types=[o.cni_type for o in (cluster.cluster_pod_network_options or [])],
+        ),
+        node_pools=[
+            dict(
+                id=p.id,
+                name=p.name,
+                kubernetes_version=p.kubernetes_version,
+                node_image_name=p.node_image_name,
+                lifecycle_state=p.lifecycle_state,
+            )
+            for p in pools
+            if p.lifecycle_state not in live
+        ],
+        virtual_node_pools=[
+            dict(id=p.id, name=p.display_name, kubernetes_version=p.kubernetes_version, lifecycle_state=p.lifecycle_state)
+            for p in virtual
+            if p.lifecycle_state not in live
+        ],
+    )
+
+
+# Checks -------------------------------------------------------------------------------------------------------
+
+
+def check_kubernetes_version(facts, minimum):
+    want = parse_version(minimum)
+    oke = facts.get("oke") or {}
+    sources = [("the API server", facts.get("api_server_version"))]
+    if oke:
+        sources.append(("the OKE control plane", oke["cluster"]["kubernetes_version"]))
+        sources += [("node pool %s" % p["name"], p["kubernetes_version"]) for p in oke["node_pools"]]
+        sources += [("virtual node pool %s" % p["name"], p["kubernetes_version"]) for p in oke["virtual_node_pools"]]
+    sources += [("node %s (kubelet)" % n["name"], n["kubelet_version"]) for n in facts["nodes"]]
+    old = ["%s %s" % (where, version) for where, version in sources if parse_version(version) and parse_version(version)[:2] < want[:2]]
+    unknown = [where for where, version in sources if not parse_version(version)]
+    versions = dict((where, version) for where, version in sources)
+    if old:
+        return Check(
+            "kubernetes_version",
+            FAIL,
+            "Kubernetes is older than %s on %s. Istio on OKE needs Kubernetes %s or later on the control plane and "
+            "on every worker node. Upgrade the cluster (on OKE: the control plane first, then each node pool's "
+            "Kubernetes version, then replace or cycle its nodes), %s." % (minimum, _names(old), minimum, _warn_hint("kubernetes_version")),
+            minimum=minimum,
+            too_old=old,
+            versions=versions,
+        )
+    if unknown:
+        return Check(
+            "kubernetes_version",
+            WARN,
+            "Could not read the Kubernetes version of %s; the rest run %s or later." % (_names(unknown), minimum),
+            minimum=minimum,
+            versions=versions,
+        )
+    return Check(
+        "kubernetes_version",
+        PASS,
+        "Kubernetes %s on the API server and on all %d node(s) (minimum %s)."
+        % (facts.get("api_server_version"), len(facts["nodes"]), minimum),
+        minimum=minimum,
+        versions=versions,
+    )
+
+
+def check_node_pools(facts):
+    oke = facts.get("oke") or {}
+    virtual_pools = [p["name"] for p in oke.get("virtual_node_pools", [])]
+    virtual_nodes = [n["name"] for n in facts["nodes"] if n["virtual"]]
+    managed_nodes = [n["name"] for n in facts["nodes"] if not n["virtual"]]
+    details = dict(
+        source="OKE API and Kubernetes API" if oke else "Kubernetes API (node providerID and annotations)",
+        virtual_node_pools=virtual_pools,
+        virtual_nodes=virtual_nodes,
+        managed_nodes=managed_nodes,
+        node_pools=[p["name"] for p in oke.get("node_pools", [])],
+    )
+    if virtual_pools or virtual_nodes:
+        found = []
+        if virtual_pools:
+            found.append("virtual node pool(s) %s" % _names(virtual_pools))
+        if virtual_nodes:
+            found.append("virtual node(s) %s" % _names(virtual_nodes))
+        return Check(
+            "node_pools",
+            FAIL,
+            "The cluster has %s. Istio cannot run on OKE virtual nodes: they do not allow the privileged "
+            "NET_ADMIN/NET_RAW init container (or the istio-cni DaemonSet) that redirects a pod's traffic through its "
+            "sidecar. Run the mesh on managed node pools: add one, move meshed workloads off the virtual nodes "
+            "(node selectors or taints), %s." % (" and ".join(found), _warn_hint("node_pools")),
+            **details
+        )
+    if not managed_nodes:
+        return Check(
+            "node_pools",
+            WARN,
+            "The cluster has no worker nodes yet; Istio needs managed nodes (compute instances) to schedule istiod, "
+            "the gateways and sidecar-injected pods.",
+            **details
+        )
+    return Check(
+        "node_pools",
+        PASS,
+        "All %d node(s) are managed nodes (compute instances)%s; sidecars can be injected on all of them."
+        % (len(managed_nodes), " in node pool(s) %s" % _names(details["node_pools"]) if details["node_pools"] else ""),
+        **details
+    )
+
+
+def detect_pod_network(facts):
+    oke = facts.get("oke") or {}
+    cni_types = oke.get("cluster", {}).get("cni_types") or []
+    if cni_types:
+        return sorted(set(CNI_TYPES.get(t, "other") for t in cni_types)), "OKE API (cluster_pod_network_options: %s)" % ", ".join(cni_types)
+    found = []
+    for name in facts.get("kube_system_daemonsets") or []:
+        for prefix, kind in CNI_DAEMONSETS:
+            if name.startswith(prefix):
+                found.append((name, kind))
+    if found:
+        return sorted(set(kind for _n, kind in found)), "DaemonSet(s) %s in kube-system" % ", ".join(n for n, _k in found)
+    return [], "neither OKE's vcn-native-ip-cni nor kube-flannel-ds DaemonSet is in kube-system"
+
+
+def check_pod_network(facts, allowed):
+    kinds, source = detect_pod_network(facts)
+    details = dict(pod_networks=kinds, source=source, allowed=list(allowed))
+    if not kinds:
+        return Check(
+            "pod_network",
+            WARN,
+            "Could not tell the pod networking (%s): give cluster_id to read it from the OKE API. Istio works on any "
+            "conformant CNI, but only VCN-native and flannel are what OKE clusters run." % source,
+            **details
+        )
+    meaning = "; ".join(POD_NETWORK_MEANING[k] for k in kinds)
+    refused = [k for k in kinds if k not in allowed]
+    if refused:
+        return Check(
+            "pod_network",
+            FAIL,
+            "The pod networking is %s (from %s), which allowed_pod_networks (%s) does not accept. Create the cluster "
+            "or its node pools with an accepted pod networking, widen allowed_pod_networks "
+            "(role variable cluster_prep_allowed_pod_networks), %s."
+            % (meaning, source, ", ".join(allowed) or "none", _warn_hint("pod_network")),
+            **details
+        )
+    return Check("pod_network", PASS, "Pod networking is %s (from %s)." % (meaning, source), **details)
+
+
+def normalize_os(os_image):
+    """``Oracle Linux Server 8.10`` -> ``Oracle Linux 8.10``; other names are kept."""
+    text = re.sub(r"\s+", " ", (os_image or "").strip())
+    return re.sub(r"^Oracle Linux Server\b", "Oracle Linux", text)
+
+
+def os_supported(os_image, supported):
+    name = normalize_os(os_image).lower()
+    for entry in supported:
+        entry = normalize_os(entry).lower()
+        if name == entry or (name.startswith(entry) and name[len(entry)] in ". -"):
+            return True
+    return False
+
+
+def check_node_os(facts, supported):
+    by_os = {}
+    for node in facts["nodes"]:
+        by_os.setdefault(node["os_image"] or "", []).append(node["name"])
+    unknown = by_os.pop("", [])
+    unsupported = dict((os, names) for os, names in by_os.items() if not os_supported(os, supported))
+    details = dict(node_os=by_os, supported=list(supported))
+    if unsupported:
+        listing = "; ".join("%s on %s" % (os, _names(names)) for os, names in sorted(unsupported.items()))
+        return Check(
+            "node_os",
+            FAIL,
+            "Nodes run an OS the runbook does not support for Istio on OKE: %s (supported: %s). Run the mesh on node "
+            "pools with a supported image, add the OS to supported_node_os (role variable "
+            "cluster_prep_supported_node_os), %s." % (listing, ", ".join(supported), _warn_hint("node_os")),
+            unsupported=unsupported,
+            **details
+        )
+    if unknown:
+        return Check("node_os", WARN, "Nodes %s report no OS image." % _names(unknown), unknown=unknown, **details)
+    if not by_os:
+        return Check("node_os", WARN, "No nodes to check the OS of.", **details)
+    return Check(
+        "node_os",
+        PASS,
+        "All nodes run a supported OS: %s." % "; ".join("%s on %d node(s)" % (os, len(n)) for os, n in sorted(by_os.items())),
+        **details
+    )
+
+
+def evaluate(facts, minimum=DEFAULT_MIN_VERSION, supported_os=None, allowed_pod_networks=None, warn_only=()):
+    checks = [
+        check_kubernetes_version(facts, minimum),
+        check_node_pools(facts),
+        check_pod_network(facts, DEFAULT_POD_NETWORKS if allowed_pod_networks is None else allowed_pod_networks),
+        check_node_os(facts, DEFAULT_SUPPORTED_OS if supported_os is None else supported_os),
+    ]
+    for check in checks:
+        if check.status == FAIL and check.name in warn_only:
+            check.status = WARN
+            check.details["downgraded"] = True
+            check.message += " (Reported as a warning: warn_only includes %s.)" % check.name
+    return checks
+
+
+def validate_options(params):
+    minimum = params["min_kubernetes_version"]
+    if not parse_version(minimum) or not re.match(r"^v?\d+\.\d+(\.\d+)?$", minimum.strip()):
+        raise ValidationError("min_kubernetes_version %r is not a version such as 1.26" % minimum)
+    if any(not (entry or "").strip() for entry in params["supported_node_os"]):
+        raise ValidationError("supported_node_os must not contain empty entries")
+
+
+def run(module):
+    """The cluster_fitness module."""
+    from ansible_collections.oke.istio.plugins.module_utils._oke.api import Oke, validate_ocid
+
+    params = module.params
+    validate_options(params)
+    oke = None
+    if params["cluster_id"]:
+        validate_ocid(params["cluster_id"], "cluster_id")
+        oke = Oke.from_params(params)
+    facts = kubernetes_facts(module.client)
+    if oke is not None:
+        facts["oke"] = oke_facts(oke, params["cluster_id"])
+    checks = evaluate(
+        facts,
+        params["min_kubernetes_version"],
+        params["supported_node_os"],
+        params["allowed_pod_networks"],
+        params["warn_only"],
+    )
+    summary = dict((status, sum(1 for c in checks if c.status == status)) for status in (PASS, WARN, FAIL))
+    result = dict(changed=False, checks=[c.as_dict() for c in checks], summary=summary, facts=facts)
+    for check in checks:
+        if check.status == WARN:
+            module.module.warn("cluster_fitness %s: %s" % (check.name, check.message))
+    failed = [c for c in checks if c.status == FAIL]
+    if failed:
+        raise OkeIstioError(
+            "The cluster is not fit for Istio: %s" % " ".join("[%s] %s" % (c.name, c.message) for c in failed),
+            **result
+        )
+    return result

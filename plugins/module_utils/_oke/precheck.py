@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""``istioctl x precheck`` findings, sorted into errors (fail), warnings (reported) and the rest."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.oke.istio.plugins.module_utils._errors import OkeIstioError, ValidationError
+
+
+def _level(finding):
+    return (finding.get("level") or "").lower()
+
+
+def describe(finding):
+    text = "%s %s" % (finding.get("code") or "?", finding.get("message") or "")
+    if finding.get("origin"):
+        text += " (%s)" % finding["origin"]
+    return text.strip()
+
+
+def classify(findings, ignore_codes=(), fail_on_warnings=False):
+    ignored = [f for f in findings if f.get("code") in ignore_codes]
+    kept = [f for f in findings if f.get("code") not in ignore_codes]
+    errors = [f for f in kept if _level(f) == "error" or (fail_on_warnings and _level(f) == "warning")]
+    warnings = [f for f in kept if _level(f) == "warning" and f not in errors]
+    info = [f for f in kept if f not in errors and f not in warnings]
+    return errors, warnings, info, ignored
+
+
+def istioctl_for(module):
+    """An Istioctl for the task's cluster; istioctl only understands a kubeconfig file and a context."""
+    from ansible_collections.oke.istio.plugins.module_utils._istioctl import Istioctl
+
+    params = module.params
+    kubeconfig = params.get("kubeconfig")
+    if isinstance(kubeconfig, dict):
+        raise ValidationError("kubeconfig must be a file path here: istioctl cannot take the kubeconfig as a dictionary")
+    if params.get("host") or params.get("api_key"):
+        raise ValidationError("host/api_key cannot be passed to istioctl: give a kubeconfig file (and context) instead")
+    if kubeconfig is not None and not isinstance(kubeconfig, str):
+        raise ValidationError("kubeconfig must be a file path, got %s" % type(kubeconfig).__name__)
+    if kubeconfig and not os.path.isfile(os.path.expanduser(kubeconfig)):
+        raise ValidationError("kubeconfig %s does not exist" % kubeconfig)
+    binary = params["istioctl_path"]
+    if os.sep in binary:
+        if not os.access(os.path.expanduser(binary), os.X_OK):
+            raise ValidationError("istioctl_path %s is not an executable file" % binary)
+        binary = os.path.expanduser(binary)
+    else:
+        found = module.module.get_bin_path(binary)
+        if not found:
+            raise ValidationError("istioctl_path: %r is not on PATH; install istioctl or give its full path" % binary)
+        binary = found
+    return Istioctl(module.module.run_command, binary, kubeconfig=kubeconfig, context=params.get("context"))
+
+
+def run(module):
+    """The istio_precheck module."""
+    params = module.params
+    istioctl = istioctl_for(module)
+    findings = istioctl.precheck(params["revision"] or None)
+    errors, warnings, info, ignored = classify(findings, params["ignore_codes"], params["fail_on_warnings"])
+    result = dict(
+        changed=False,
+        istioctl_version=istioctl.client_version(),
+        findings=findings,
+        by_level=dict(error=errors, warning=warnings, info=info),
+        ignored=ignored,
+        summary=dict(errors=len(errors), warnings=len(warnings), info=len(info), ignored=len(ignored)),
+    )
+    for finding in warnings:
+        module.module.warn("istioctl x precheck: %s" % describe(finding))
+    if errors:
+        raise OkeIstioError(
+            "istioctl x precheck found %d problem(s) to fix before installing Istio: %s"
+            % (len(errors), "; ".join(describe(f) for f in errors)),
+            **result
+        )
+    return result
