@@ -77,23 +77,19 @@ def set_path(tree, path, value):
         steps.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
     node = tree
     for step, following in zip(steps, steps[1:] + [None]):
-        empty = [] if isinstance(following, int) else {}
+        if isinstance(step, int) and not isinstance(node, list):
+            raise ValidationError("set_values key %r indexes [%d] into a value that is not a list" % (path, step))
+        if not isinstance(step, int) and not isinstance(node, dict):
+            raise ValidationError("set_values key %r descends into a value that is not a mapping at %r" % (path, step))
+        if isinstance(step, int):
+            _extend(node, step)
+        elif following is not None and node.get(step) is None:
+            node[step] = None
         if following is None:
-            if isinstance(step, int):
-                _extend(node, step)
             node[step] = value
             return
-        if isinstance(step, int):
-            if not isinstance(node, list):
-                raise ValidationError("set_values key %r indexes %r, which is not a list" % (path, step))
-            _extend(node, step)
-            if node[step] is None:
-                node[step] = empty
-        else:
-            if not isinstance(node, dict):
-                raise ValidationError("set_values key %r descends into a value that is not a mapping at %r" % (path, step))
-            if node.get(step) is None:
-                node[step] = empty
+        if node[step] is None:
+            node[step] = [] if isinstance(following, int) else {}
         node = node[step]
 
 

@@ -1,0 +1,188 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
+from ansible_collections.oke.istio.plugins.module_utils import _istio_install as install
+from ansible_collections.oke.istio.plugins.module_utils._istioctl import (
+    Istioctl,
+    IstioctlError,
+    parse_precheck,
+    parse_version,
+)
+from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Change, ObjectRef
+
+
+def test_set_path_builds_nested_maps_and_lists():
+    spec = {}
+    install.set_path(spec, "meshConfig.outboundTrafficPolicy.mode", "REGISTRY_ONLY")
+    install.set_path(spec, "components.ingressGateways[0].enabled", False)
+    install.set_path(spec, "components.ingressGateways[0].name", "istio-ingressgateway")
+    assert spec == {
+        "meshConfig": {"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}},
+        "components": {"ingressGateways": [{"enabled": False, "name": "istio-ingressgateway"}]},
+    }
+
+
+@pytest.mark.parametrize("path", ["", ".a", "a.", "a..b", "a[x]", 3])
+def test_set_path_refuses_malformed_keys(path):
+    with pytest.raises(ValidationError) as err:
+        install.set_path({}, path, 1)
+    assert "set_values key" in err.value.msg
+
+
+def test_set_path_refuses_descending_into_a_scalar():
+    with pytest.raises(ValidationError) as err:
+        install.set_path({"a": "text"}, "a.b", 1)
+    assert "'a.b'" in err.value.msg
+
+
+def test_build_operator_orders_spec_profile_revision_and_values():
+    operator = install.build_operator(
+        "demo", "canary-1", {"meshConfig.accessLogFile": "/dev/stdout"}, {"profile": "minimal", "meshConfig": {"enableTracing": True}}
+    )
+    assert operator["kind"] == "IstioOperator"
+    assert operator["spec"] == {
+        "profile": "demo",
+        "revision": "canary-1",
+        "meshConfig": {"enableTracing": True, "accessLogFile": "/dev/stdout"},
+    }
+
+
+@pytest.mark.parametrize("revision", ["Canary", "a_b", "-x", "x" * 64])
+def test_build_operator_refuses_invalid_revisions(revision):
+    with pytest.raises(ValidationError) as err:
+        install.build_operator("default", revision)
+    assert "revision" in err.value.msg
+
+
+def test_istio_namespace_and_record_names():
+    assert install.istio_namespace({"spec": {}}) == "istio-system"
+    assert install.istio_namespace({"spec": {"values": {"global": {"istioNamespace": "mesh"}}}}) == "mesh"
+    assert install.record_name(None) == "oke-istio-install"
+    assert install.record_name("canary") == "oke-istio-install-canary"
+
+
+def test_fingerprint_depends_on_spec_and_istioctl_version():
+    operator = install.build_operator("default")
+    assert install.fingerprint(operator, "1.31.2") == install.fingerprint(install.build_operator("default"), "1.31.2")
+    assert install.fingerprint(operator, "1.31.2") != install.fingerprint(operator, "1.31.3")
+    assert install.fingerprint(operator, "1.31.2") != install.fingerprint(install.build_operator("demo"), "1.31.2")
+
+
+def test_parse_manifests_skips_empty_documents_and_flattens_lists():
+    text = "---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
+    assert [m["metadata"]["name"] for m in install.parse_manifests(text)] == ["a", "b"]
+
+
+def plan(record_fingerprint=None, actions=("none",)):
+    operator = install.build_operator("default")
+    changes = [Change(ObjectRef("apps/v1", "Deployment", "istiod", "istio-system"), {}, action, {"a": 1}, {"a": 2}) for action in actions]
+    record = {"data": {"fingerprint": record_fingerprint, "operator": json.dumps(operator)}} if record_fingerprint else None
+    return install.InstallPlan(operator, [], changes, record, "1.31.2")
+
+
+def test_plan_unchanged_only_when_objects_and_record_match():
+    current = plan()
+    assert current.changed is True  # no record yet
+    assert plan(current.fingerprint).changed is False
+    assert plan(current.fingerprint, actions=("update",)).changed is True
+    assert plan("stale").changed is True
+
+
+def test_plan_diff_starts_with_the_install_spec():
+    diff = plan(actions=("update", "none")).diff()
+    assert diff[0]["after_header"] == "IstioOperator (desired)"
+    assert diff[0]["before"] == {}
+    assert len(diff) == 2
+
+
+def test_component_report():
+    p = plan(actions=("none",))
+    report = install.component_report(p, [{"namespace": "istio-system", "name": "istiod", "detail": "1/1 replicas available"}])
+    assert report == [{"name": "istiod", "namespace": "istio-system", "kind": "Deployment", "ready": True, "detail": "1/1 replicas available"}]
+    assert install.component_report(p, [])[0]["ready"] is False
+
+
+@pytest.mark.parametrize("value", ["istio-system", "a/b/c", "Istio/Gw", ""])
+def test_service_ref_must_be_namespace_slash_name(value):
+    with pytest.raises(ValidationError) as err:
+        install._service_ref(value)
+    assert "ingress_gateway_service" in err.value.msg
+
+
+class Runner(object):
+    def __init__(self, *results):
+        self.results = list(results)
+        self.commands = []
+
+    def __call__(self, command, data=None, binary_data=False):
+        self.commands.append(command)
+        return self.results.pop(0)
+
+
+def test_istioctl_runs_argument_lists_with_cluster_flags():
+    runner = Runner((0, "", ""))
+    Istioctl(runner, "/opt/istioctl", kubeconfig="/k", context="ctx").install("/spec.yaml", 120)
+    assert runner.commands == [
+        ["/opt/istioctl", "install", "-y", "-f", "/spec.yaml", "--readiness-timeout", "120s", "--kubeconfig", "/k", "--context", "ctx"]
+    ]
+
+
+def test_istioctl_failure_carries_command_and_output():
+    runner = Runner((1, "", "Error: cluster unreachable\n"))
+    with pytest.raises(IstioctlError) as err:
+        Istioctl(runner).uninstall()
+    assert err.value.msg == "istioctl uninstall failed (rc=1): Error: cluster unreachable"
+    assert err.value.details["command"] == ["istioctl", "uninstall", "-y", "--revision", "default"]
+    assert err.value.details["rc"] == 1
+
+
+def test_istioctl_missing_binary():
+    def missing(command, data=None, binary_data=False):
+        raise OSError("No such file or directory")
+
+    with pytest.raises(IstioctlError) as err:
+        Istioctl(missing, "/nope/istioctl").client_version()
+    assert "Failed to run istioctl at /nope/istioctl" in err.value.msg
+
+
+def test_version_checks():
+    runner = Runner((0, json.dumps({"clientVersion": {"version": "1.31.2"}}), ""))
+    istioctl = Istioctl(runner)
+    assert istioctl.require_version("1.31") == "1.31.2"
+    assert istioctl.require_version("1.31.2") == "1.31.2"
+    with pytest.raises(ValidationError) as err:
+        istioctl.require_version("1.30")
+    assert "is version 1.31.2, but 1.30 is required" in err.value.msg
+    with pytest.raises(ValidationError):
+        istioctl.require_version("latest")
+    assert len(runner.commands) == 1  # the version is asked once
+    assert parse_version("1.31-dev") == (1, 31, 0)
+    assert parse_version("dev") is None
+
+
+def test_unreadable_version_output():
+    with pytest.raises(IstioctlError) as err:
+        Istioctl(Runner((0, "not json", ""))).client_version()
+    assert "Could not read the version" in err.value.msg
+
+
+def test_parse_precheck():
+    findings = json.dumps([{"code": "IST0141", "level": "Warning", "message": "m", "origin": "o", "documentationUrl": "u"}])
+    assert parse_precheck(1, findings, "") == [
+        {"code": "IST0141", "level": "Warning", "message": "m", "origin": "o", "documentation_url": "u"}
+    ]
+    assert parse_precheck(0, "", "No issues found") == []
+    with pytest.raises(IstioctlError):
+        parse_precheck(1, "", "Error: failed to connect")
+    with pytest.raises(IstioctlError):
+        parse_precheck(1, "garbage", "")

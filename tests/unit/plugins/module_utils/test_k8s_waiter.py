@@ -1,0 +1,135 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.oke.istio.plugins.module_utils._errors import WaitTimeout, ClusterError
+from ansible_collections.oke.istio.plugins.module_utils._k8s import waiter
+from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import ObjectRef
+from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException
+
+
+def deployment(ready=1, wanted=1, generation=1, observed=1):
+    return {
+        "metadata": {"name": "istiod", "generation": generation},
+        "spec": {"replicas": wanted},
+        "status": {"observedGeneration": observed, "updatedReplicas": ready, "readyReplicas": ready, "availableReplicas": ready},
+    }
+
+
+def test_deployment_predicate():
+    assert waiter.deployment_ready(deployment()) == (True, "1/1 replicas available")
+    assert waiter.deployment_ready(deployment(ready=0))[0] is False
+    assert "generation 2" in waiter.deployment_ready(deployment(generation=2))[1]
+
+
+def test_other_predicates():
+    assert waiter.crd_established({"status": {"conditions": [{"type": "Established", "status": "True"}]}})[0]
+    assert not waiter.crd_established({"status": {}})[0]
+    assert waiter.load_balancer_address({"status": {"loadBalancer": {"ingress": [{"hostname": "lb.example"}]}}}) == (True, "lb.example")
+    assert waiter.load_balancer_address({"status": {"loadBalancer": {}}})[0] is False
+    assert waiter.daemonset_ready({"status": {"desiredNumberScheduled": 2, "numberReady": 1, "updatedNumberScheduled": 2}})[0] is False
+    assert waiter.statefulset_ready({"spec": {"replicas": 2}, "status": {"readyReplicas": 2}})[0]
+    assert waiter.pod_ready({"status": {"phase": "Pending"}}) == (False, "phase Pending")
+    with pytest.raises(ClusterError):
+        waiter.job_complete({"metadata": {"name": "j"}, "status": {"conditions": [{"type": "Failed", "status": "True"}]}})
+    assert waiter.readiness_for("ConfigMap") is None
+
+
+class Clock(object):
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+class Obj(dict):
+    def to_dict(self):
+        return dict(self)
+
+
+class WatchedResource(object):
+    namespaced = True
+
+    def __init__(self, clock, initial, events, step=1.0):
+        self.clock = clock
+        self.initial = initial
+        self.events = events
+        self.step = step
+        self.watch_timeouts = []
+
+    def get(self, name=None, namespace=None):
+        if self.initial is None:
+            raise ApiException(status=404, reason="Not Found")
+        return Obj(self.initial)
+
+    def watch(self, namespace=None, name=None, timeout=None):
+        self.watch_timeouts.append(timeout)
+        while self.events:
+            self.clock.now += self.step
+            yield self.events.pop(0)
+        self.clock.now += timeout
+
+
+class Resources(object):
+    def __init__(self, resource):
+        self.resource = resource
+
+    def get(self, api_version, kind):
+        return self.resource
+
+
+class Client(object):
+    def __init__(self, resource):
+        self.resources = Resources(resource)
+
+
+REF = ObjectRef("apps/v1", "Deployment", "istiod", "istio-system")
+
+
+def test_returns_at_once_when_already_ready():
+    clock = Clock()
+    resource = WatchedResource(clock, deployment(), [])
+    obj, detail = waiter.Waiter(Client(resource), clock).wait_for(REF, waiter.deployment_ready, 30)
+    assert detail == "1/1 replicas available" and resource.watch_timeouts == []
+
+
+def test_follows_watch_events_until_ready():
+    clock = Clock()
+    events = [{"type": "MODIFIED", "raw_object": deployment(ready=0)}, {"type": "MODIFIED", "raw_object": deployment()}]
+    resource = WatchedResource(clock, deployment(ready=0), events)
+    _obj, detail = waiter.Waiter(Client(resource), clock).wait_for(REF, waiter.deployment_ready, 30)
+    assert detail == "1/1 replicas available"
+    assert clock.now == 2.0
+
+
+def test_timeout_names_the_object_and_what_it_lacks():
+    clock = Clock()
+    resource = WatchedResource(clock, deployment(ready=0), [])
+    with pytest.raises(WaitTimeout) as err:
+        waiter.Waiter(Client(resource), clock).wait_for(REF, waiter.deployment_ready, 5)
+    assert "Deployment/istio-system/istiod" in err.value.msg
+    assert "0/1 replicas updated" in err.value.msg
+    assert resource.watch_timeouts == [5]
+
+
+def test_wait_for_absence():
+    clock = Clock()
+    resource = WatchedResource(clock, deployment(), [{"type": "DELETED", "raw_object": deployment()}])
+    waiter.Waiter(Client(resource), clock).wait_for_absence(REF, 10)
+    gone = WatchedResource(clock, None, [])
+    waiter.Waiter(Client(gone), clock).wait_for_absence(REF, 10)
+    assert gone.watch_timeouts == []
+
+
+def test_wait_ready_shares_one_deadline_and_skips_kinds_without_readiness():
+    clock = Clock()
+    resource = WatchedResource(clock, deployment(), [])
+    report = waiter.Waiter(Client(resource), clock).wait_ready([REF, ObjectRef("v1", "ConfigMap", "c", "ns")], 10)
+    assert [r["name"] for r in report] == ["istiod"]
