@@ -76,13 +76,12 @@ class Oke(object):
             "list clusters in compartment %s" % compartment_id,
             self.client.list_clusters,
             compartment_id=compartment_id,
-            name=name,
-        )
+        )  # all of them, so a wrong name can be answered with the names that exist
         matches = [c for c in clusters if c.name == name and c.lifecycle_state not in ("DELETING", "DELETED")]
         if not matches:
             raise ValidationError(
                 "No OKE cluster named %r in compartment %s (cluster_name/compartment_id); clusters there: %s"
-                % (name, compartment_id, ", ".join(sorted(c.name for c in clusters)) or "none")
+                % (name, compartment_id, ", ".join(sorted(c.name for c in clusters if c.lifecycle_state != "DELETED")) or "none")
             )
         if len(matches) > 1:
             raise ValidationError(

@@ -234,6 +234,7 @@ class OkeState(object):
         self.virtual_node_pools = []
         self.requests = []
         self.kubeconfig_region = REGION
+        self.page_size = 1000  # lower it to make the SDK follow opc-next-page
 
     def add_cluster(self, **kwargs):
         cluster = make_cluster(**kwargs)
@@ -273,7 +274,7 @@ def _handler(state, key):
             self._send(status, {"code": code, "message": message})
 
         def _list(self, items, query):
-            limit = int(query.get("limit", ["1000"])[0])
+            limit = min(int(query.get("limit", ["1000"])[0]), state.page_size)
             start = int(query.get("page", ["0"])[0])
             page = items[start:start + limit]
             headers = {"opc-next-page": str(start + limit)} if start + limit < len(items) else {}
