@@ -20,7 +20,12 @@ test: unit sanity lint molecule
 unit:
 	@$(WITH_TOOLS) $(ROOT)/hack/with-collection.sh pytest -q -p no:cacheprovider tests/unit
 
+# ansible-test --venv bootstraps pip with a script from a host outside the reachable registries;
+# hack/ansible-test-get-pip.py stands in for it (see the comment inside).
+PIP_BOOTSTRAP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+
 sanity:
+	@mkdir -p $(dir $(PIP_BOOTSTRAP)) && cp $(ROOT)/hack/ansible-test-get-pip.py $(PIP_BOOTSTRAP)
 	@$(WITH_TOOLS) $(ROOT)/hack/with-collection.sh ansible-test sanity --venv --python 3.11 --color no
 
 lint:
