@@ -23,7 +23,7 @@ import tempfile
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._istioctl import IstioctlError
-from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, Change, ObjectRef, normalize
+from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, ObjectRef
 from ansible_collections.oke.istio.plugins.module_utils._k8s import waiter as waiters
 
 try:

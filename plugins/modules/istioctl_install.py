@@ -19,10 +19,10 @@ description:
     labels C(istioctl install) adds are not compared, so they never cause a change.
   - The applied IstioOperator is recorded in a ConfigMap C(oke-istio-install[-REVISION]) in the Istio namespace, which
     gives the diff of the install spec between runs.
-  - Waits without sleeping: Deployments of the install until Ready and, when asked, the ingress gateway Service until
-    the cloud assigns it an address.
+  - Waits without sleeping, on watches, for the Deployments of the install to be Ready and, when asked, for the
+    ingress gateway Service to get an address from the cloud.
 author:
-  - oke.istio maintainers
+  - oke.istio maintainers (@oke-istio)
 extends_documentation_fragment:
   - oke.istio.k8s_auth
   - oke.istio.attributes
@@ -103,6 +103,7 @@ notes:
 seealso:
   - module: oke.istio.istio_precheck
   - name: istioctl install reference
+    description: The command this module runs when the cluster differs from the desired install.
     link: https://istio.io/latest/docs/reference/commands/istioctl/#istioctl-install
 """
 

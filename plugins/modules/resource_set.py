@@ -20,7 +20,7 @@ description:
   - A change is reported only when the server's dry-run result differs from the live object, so defaults filled in by
     the API server or by controllers never count as a change.
 author:
-  - oke.istio maintainers
+  - oke.istio maintainers (@oke-istio)
 extends_documentation_fragment:
   - oke.istio.k8s_auth
   - oke.istio.k8s_auth.WAIT

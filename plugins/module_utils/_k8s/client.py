@@ -27,7 +27,15 @@ try:
 except ImportError as exc:  # pragma: no cover - reported by the module wrapper
     HAS_KUBERNETES = False
     KUBERNETES_IMPORT_ERROR = exc
-    ApiException = ResourceNotFoundError = Urllib3HTTPError = Exception
+
+    class ApiException(Exception):  # pylint: disable=function-redefined
+        """Stands in so that except clauses still parse without the kubernetes library."""
+
+    class ResourceNotFoundError(Exception):  # pylint: disable=function-redefined
+        """Stands in so that except clauses still parse without the kubernetes library."""
+
+    class Urllib3HTTPError(Exception):  # pylint: disable=function-redefined
+        """Stands in so that except clauses still parse without the kubernetes library."""
 
 AUTH_KEYS = ("kubeconfig", "context", "host", "api_key", "validate_certs", "ca_cert")
 

@@ -14,7 +14,12 @@ from ansible_collections.oke.istio.plugins.filter.revision_restart import revisi
 
 
 def test_minimal_patch_names_the_revision():
-    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "reviews-v1", "namespace": "bookinfo", "uid": "x"}, "spec": {"replicas": 3}}
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "reviews-v1", "namespace": "bookinfo", "uid": "x"},
+        "spec": {"replicas": 3},
+    }
     assert revision_restart(deployment, "1-31-2") == {
         "apiVersion": "apps/v1",
         "kind": "Deployment",

@@ -79,7 +79,10 @@ def test_fingerprint_depends_on_spec_and_istioctl_version():
 
 
 def test_parse_manifests_skips_empty_documents_and_flattens_lists():
-    text = "---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
+    text = (
+        "---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
+    )
     assert [m["metadata"]["name"] for m in install.parse_manifests(text)] == ["a", "b"]
 
 

@@ -13,7 +13,10 @@ from ansible_collections.oke.istio.plugins.module_utils._resource_set import col
 
 
 def test_collects_dicts_lists_yaml_and_list_kinds_and_defaults_the_namespace():
-    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Secret, metadata: {name: b, namespace: other}}\n"
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
+        "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Secret, metadata: {name: b, namespace: other}}\n"
+    )
     manifests = collect_manifests([text, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "c"}}, None], "bookinfo")
     assert [(m["kind"], m["metadata"]["name"], m["metadata"]["namespace"]) for m in manifests] == [
         ("ConfigMap", "a", "bookinfo"),
