@@ -13,6 +13,15 @@ import os
 from ansible_collections.oke.istio.plugins.module_utils._errors import OkeIstioError, ValidationError
 
 
+# What to do about findings whose fix is not in their message.
+HINTS = {
+    "IST0141": (
+        "the kubeconfig's user may not create what Istio installs; give it cluster-admin (on OKE: kubectl create "
+        "clusterrolebinding <name> --clusterrole=cluster-admin --user=<the user's OCID>)"
+    ),
+}
+
+
 def _level(finding):
     return (finding.get("level") or "").lower()
 
@@ -64,7 +73,20 @@ def run(module):
     """The istio_precheck module."""
     params = module.params
     istioctl = istioctl_for(module)
-    findings = istioctl.precheck(params["revision"] or None)
+    from ansible_collections.oke.istio.plugins.module_utils._istioctl import IstioctlError
+
+    try:
+        findings = istioctl.precheck(params["revision"] or None)
+    except IstioctlError as exc:
+        if "rc" not in exc.details or "stdout" in exc.details and (exc.details.get("stdout") or "").strip():
+            raise
+        # istioctl's own failure (cluster unreachable, no permission to read): say which step it was.
+        lines = (exc.details.get("stderr") or "").strip().splitlines()
+        raise IstioctlError(
+            "istioctl x precheck could not check the cluster (rc=%s): %s"
+            % (exc.details["rc"], lines[-1] if lines else "no output"),
+            **exc.details
+        )
     errors, warnings, info, ignored = classify(findings, params["ignore_codes"], params["fail_on_warnings"])
     result = dict(
         changed=False,
@@ -77,9 +99,14 @@ def run(module):
     for finding in warnings:
         module.module.warn("istioctl x precheck: %s" % describe(finding))
     if errors:
+        hints = sorted(set(HINTS[f["code"]] for f in errors if f.get("code") in HINTS))
         raise OkeIstioError(
-            "istioctl x precheck found %d problem(s) to fix before installing Istio: %s"
-            % (len(errors), "; ".join(describe(f) for f in errors)),
+            "istioctl x precheck found %d problem(s) to fix before installing Istio: %s%s"
+            % (
+                len(errors),
+                "; ".join(describe(f) for f in errors),
+                "".join(". Hint: %s" % hint for hint in hints),
+            ),
             **result
         )
     return result

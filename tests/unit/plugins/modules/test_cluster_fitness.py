@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.oke.istio.plugins.module_utils._k8s import client as k8s_client
+from ansible_collections.oke.istio.plugins.modules import cluster_fitness
+from ansible_collections.oke.istio.tests.unit.plugins.module_utils.oke_api_server import oke_api  # noqa: F401 (fixture)
+
+
+class _List(object):
+    def __init__(self, items):
+        self.items = items
+
+    def to_dict(self):
+        return {"items": self.items}
+
+
+class _Resource(object):
+    def __init__(self, items):
+        self._items = items
+
+    def get(self, namespace=None):
+        return _List(self._items)
+
+
+class _Resources(object):
+    def __init__(self, cluster):
+        self.cluster = cluster
+
+    def get(self, api_version, kind):
+        return _Resource(self.cluster.objects[kind])
+
+
+class FakeCluster(object):
+    """What cluster_fitness reads through the DynamicClient: /version, Nodes, kube-system DaemonSets."""
+
+    def __init__(self, version="v1.35.4", nodes=None, daemonsets=()):
+        self.version = {"kubernetes": {"gitVersion": version}}
+        self.objects = {
+            "Node": nodes if nodes is not None else [oke_node("oke-worker-%d" % i) for i in (1, 2, 3)],
+            "DaemonSet": [{"metadata": {"name": n, "namespace": "kube-system"}} for n in daemonsets],
+        }
+        self.resources = _Resources(self)
+
+
+def oke_node(name, kubelet="v1.35.4", os_image="Oracle Linux Server 8.10", provider_id="ocid1.instance.oc1.iad.aaaa"):
+    return {
+        "metadata": {"name": name, "labels": {}, "annotations": {}},
+        "spec": {"providerID": provider_id},
+        "status": {"nodeInfo": {"kubeletVersion": kubelet, "osImage": os_image}},
+    }
+
+
+@pytest.fixture
+def cluster(monkeypatch):
+    fake = FakeCluster()
+    monkeypatch.setattr(k8s_client, "get_dynamic_client", lambda auth: fake)
+    return fake
+
+
+def statuses(result):
+    return dict((c["name"], c["status"]) for c in result["checks"])
+
+
+def test_a_fit_cluster_passes_and_reports_facts(run_module, cluster):
+    cluster.objects["DaemonSet"] = [{"metadata": {"name": "vcn-native-ip-cni"}}]
+    result, failed = run_module(cluster_fitness.main, dict(kubeconfig="/dev/null"))
+    assert not failed, result
+    assert result["changed"] is False
+    assert statuses(result) == dict(kubernetes_version="pass", node_pools="pass", pod_network="pass", node_os="pass")
+    assert result["summary"] == {"pass": 4, "warn": 0, "fail": 0}
+    assert result["facts"]["api_server_version"] == "v1.35.4" and len(result["facts"]["nodes"]) == 3
+    assert "oke" not in result["facts"]
+
+
+def test_a_too_old_cluster_fails_with_an_actionable_message(run_module, cluster):
+    cluster.version = {"kubernetes": {"gitVersion": "v1.25.16"}}
+    cluster.objects["Node"] = [oke_node("w1", kubelet="v1.25.16")]
+    result, failed = run_module(cluster_fitness.main, dict())
+    assert failed
+    assert result["msg"].startswith("The cluster is not fit for Istio: [kubernetes_version] Kubernetes is older than 1.26")
+    assert "Upgrade the cluster" in result["msg"] and "cluster_prep_kubernetes_version_warn_only" in result["msg"]
+    assert statuses(result)["kubernetes_version"] == "fail"
+
+
+def test_a_too_old_cluster_passes_with_a_warning_when_asked(run_module, cluster):
+    cluster.version = {"kubernetes": {"gitVersion": "v1.25.16"}}
+    result, failed = run_module(cluster_fitness.main, dict(warn_only=["kubernetes_version"]))
+    assert not failed, result
+    assert statuses(result)["kubernetes_version"] == "warn"
+
+
+def test_min_version_is_configurable(run_module, cluster):
+    result, failed = run_module(cluster_fitness.main, dict(min_kubernetes_version="1.36"))
+    assert failed and "older than 1.36" in result["msg"]
+
+
+def test_the_oke_api_finds_a_virtual_node_pool(run_module, cluster, oke_api):
+    created = oke_api.state.add_cluster()
+    oke_api.state.add_node_pool(created, name="workers")
+    oke_api.state.add_virtual_node_pool(created, name="serverless")
+    result, failed = run_module(cluster_fitness.main, dict(oke_api.auth_args(), cluster_id=created["id"]))
+    assert failed
+    assert "[node_pools] The cluster has virtual node pool(s) serverless" in result["msg"]
+    assert "Istio cannot run on OKE virtual nodes" in result["msg"]
+    assert statuses(result) == dict(kubernetes_version="pass", node_pools="fail", pod_network="pass", node_os="pass")
+    assert result["facts"]["oke"]["virtual_node_pools"][0]["name"] == "serverless"
+    paths = [c["path"] for c in oke_api.calls("GET")]
+    assert paths == ["/20180222/clusters/%s" % created["id"], "/20180222/nodePools", "/20180222/virtualNodePools"]
+
+
+def test_a_virtual_node_pool_is_a_warning_when_asked(run_module, cluster, oke_api):
+    created = oke_api.state.add_cluster()
+    oke_api.state.add_virtual_node_pool(created, name="serverless")
+    result, failed = run_module(
+        cluster_fitness.main, dict(oke_api.auth_args(), cluster_id=created["id"], warn_only=["node_pools"])
+    )
+    assert not failed, result
+    assert statuses(result)["node_pools"] == "warn"
+
+
+def test_the_oke_api_reports_an_old_control_plane(run_module, cluster, oke_api):
+    created = oke_api.state.add_cluster(version="v1.25.4")
+    result, failed = run_module(cluster_fitness.main, dict(oke_api.auth_args(), cluster_id=created["id"]))
+    assert failed and "the OKE control plane v1.25.4" in result["msg"]
+
+
+def test_flannel_from_the_oke_api(run_module, cluster, oke_api):
+    created = oke_api.state.add_cluster(cni="FLANNEL_OVERLAY")
+    result, failed = run_module(cluster_fitness.main, dict(oke_api.auth_args(), cluster_id=created["id"]))
+    assert not failed
+    check = [c for c in result["checks"] if c["name"] == "pod_network"][0]
+    assert check["details"]["pod_networks"] == ["flannel"] and "flannel overlay" in check["message"]
+    result, failed = run_module(
+        cluster_fitness.main, dict(oke_api.auth_args(), cluster_id=created["id"], allowed_pod_networks=["vcn_native"])
+    )
+    assert failed and "[pod_network]" in result["msg"]
+
+
+def test_several_failures_are_all_named(run_module, cluster):
+    cluster.objects["Node"] = [
+        oke_node("vn-1", provider_id="ocid1.virtualnode.oc1.iad.aaaa", os_image="Ubuntu 22.04.4 LTS"),
+    ]
+    result, failed = run_module(cluster_fitness.main, dict())
+    assert failed
+    assert "[node_pools]" in result["msg"] and "[node_os]" in result["msg"]
+    assert result["summary"]["fail"] == 2
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (dict(cluster_id="not-an-ocid"), "cluster_id 'not-an-ocid' is not a cluster OCID"),
+        (dict(min_kubernetes_version="latest"), "min_kubernetes_version 'latest'"),
+        (dict(warn_only=["everything"]), "warn_only"),
+        (dict(allowed_pod_networks=["calico"]), "allowed_pod_networks"),
+    ],
+)
+def test_bad_input_is_named(run_module, cluster, args, message):
+    result, failed = run_module(cluster_fitness.main, args)
+    assert failed and message in result["msg"]
+
+
+def test_an_unknown_cluster_ocid_is_reported(run_module, cluster, oke_api):
+    result, failed = run_module(
+        cluster_fitness.main, dict(oke_api.auth_args(), cluster_id="ocid1.cluster.oc1.iad.aaaaaaaamissing")
+    )
+    assert failed and "404 NotAuthorizedOrNotFound" in result["msg"]
+
+
+def test_an_unreachable_cluster_is_reported(run_module, tmp_path):
+    result, failed = run_module(cluster_fitness.main, dict(kubeconfig=str(tmp_path / "missing")))
+    assert failed and "Failed to reach the Kubernetes API" in result["msg"]
