@@ -142,7 +142,7 @@ ENDPOINT_KEYS = {
 }
 
 
-def kubeconfig_for(cluster, endpoint="PUBLIC_ENDPOINT", region=REGION):
+def kubeconfig_for(cluster, endpoint="PUBLIC_ENDPOINT", region=REGION, ca_data=CA_DATA):
     """The kubeconfig CreateKubeconfig returns for token version 2.0.0 (OKE writes ``kind: ""``)."""
     short = cluster["id"][-11:]
     server = cluster["endpoints"].get(ENDPOINT_KEYS[endpoint])
@@ -176,7 +176,7 @@ def kubeconfig_for(cluster, endpoint="PUBLIC_ENDPOINT", region=REGION):
         "    cluster: cluster-%(short)s\n"
         "    user: user-%(short)s\n"
         "current-context: context-%(short)s\n"
-    ) % dict(short=short, server=server, ca=CA_DATA, id=cluster["id"], region=region)
+    ) % dict(short=short, server=server, ca=ca_data, id=cluster["id"], region=region)
 
 
 class ApiKey(object):
@@ -235,6 +235,7 @@ class OkeState(object):
         self.requests = []
         self.kubeconfig_region = REGION
         self.page_size = 1000  # lower it to make the SDK follow opc-next-page
+        self.ca_data = {}  # cluster OCID -> base64 CA bundle, for clusters whose endpoint is a real API server
 
     def add_cluster(self, **kwargs):
         cluster = make_cluster(**kwargs)
@@ -326,7 +327,9 @@ def _handler(state, key):
                         return self._error(400, "InvalidParameter", "Invalid endpoint %s" % endpoint)
                     if not cluster["endpoints"].get(ENDPOINT_KEYS[endpoint]):
                         return self._error(400, "InvalidParameter", "The cluster has no %s" % endpoint)
-                    text = kubeconfig_for(cluster, endpoint, state.kubeconfig_region)
+                    text = kubeconfig_for(
+                        cluster, endpoint, state.kubeconfig_region, state.ca_data.get(cluster["id"], CA_DATA)
+                    )
                     return self._send(200, text.encode("utf-8"), content_type="application/x-yaml")
             if method == "GET" and parts in (["nodePools"], ["virtualNodePools"]):
                 if "compartmentId" not in query:

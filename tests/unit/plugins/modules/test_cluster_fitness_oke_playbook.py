@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""playbooks/cluster_prep.yml end to end as an OKE user runs it, against the local control plane.
+
+The local OKE API server stands in for OCI and describes the local control plane as an OKE cluster (its API server
+address and CA); a stand-in ``oci`` command plays ``oci ce cluster generate-token`` and hands out a token of a
+cluster-admin service account. Everything else is real: the oci SDK, the kubeconfig written, the Kubernetes API,
+istioctl. Runs only when OKE_ISTIO_KUBECONFIG names a reachable local cluster (hack/local-cluster.sh up NAME).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from ansible_collections.oke.istio.tests.unit.plugins.module_utils.oke_api_server import oke_api  # noqa: F401 (fixture)
+
+KUBECONFIG = os.environ.get("OKE_ISTIO_KUBECONFIG", "")
+ISTIOCTL = os.path.join(os.environ.get("OKE_ISTIO_TOOLS", ""), "istioctl")
+
+pytestmark = pytest.mark.skipif(
+    not (KUBECONFIG and os.path.isfile(KUBECONFIG) and shutil.which("ansible-playbook") and os.path.isfile(ISTIOCTL)),
+    reason="needs a local cluster (OKE_ISTIO_KUBECONFIG), ansible-playbook and the environment's istioctl",
+)
+
+FAKE_OCI = r'''#!%(python)s
+import json, sys
+args = sys.argv[1:]
+# Only the call OKE's kubeconfig makes is understood.
+assert args[:3] == ["ce", "cluster", "generate-token"], args
+assert args[args.index("--cluster-id") + 1] == %(cluster_id)r, args
+assert args[args.index("--region") + 1] == "us-ashburn-1", args
+print(json.dumps({"apiVersion": "client.authentication.k8s.io/v1beta1", "kind": "ExecCredential",
+                  "status": {"token": %(token)r}}))
+'''
+
+
+def _admin_token():
+    from kubernetes import client, config
+
+    api_client = config.new_client_from_config(config_file=KUBECONFIG)
+    core, rbac = client.CoreV1Api(api_client), client.RbacAuthorizationV1Api(api_client)
+    name, namespace = "oke-user", "kube-system"
+    try:
+        core.create_namespaced_service_account(namespace, {"metadata": {"name": name}})
+    except client.ApiException as exc:
+        if exc.status != 409:
+            raise
+    try:
+        rbac.create_cluster_role_binding({
+            "metadata": {"name": "oke-user-cluster-admin"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+            "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}],
+        })
+    except client.ApiException as exc:
+        if exc.status != 409:
+            raise
+    request = core.create_namespaced_service_account_token(name, namespace, {"spec": {"expirationSeconds": 3600}})
+    return request.status.token
+
+
+def _local_endpoint():
+    with open(KUBECONFIG) as handle:
+        data = yaml.safe_load(handle)
+    cluster = data["clusters"][0]["cluster"]
+    if "certificate-authority-data" in cluster:
+        ca = cluster["certificate-authority-data"]
+    else:
+        with open(cluster["certificate-authority"], "rb") as handle:
+            ca = base64.b64encode(handle.read()).decode("ascii")
+    return cluster["server"].replace("https://", ""), ca
+
+
+@pytest.fixture
+def oke_cluster(oke_api, tmp_path):
+    endpoint, ca = _local_endpoint()
+    cluster = oke_api.state.add_cluster(suffix="local", name="local", version="v1.35.4")
+    cluster["endpoints"]["publicEndpoint"] = endpoint
+    oke_api.state.ca_data[cluster["id"]] = ca
+    oke_api.state.add_node_pool(cluster, name="simulated-pool")
+    fake_oci = tmp_path / "oci"
+    fake_oci.write_text(FAKE_OCI % dict(python=sys.executable, cluster_id=cluster["id"], token=_admin_token()))
+    fake_oci.chmod(0o755)
+    return cluster, str(fake_oci)
+
+
+def run_playbook(oke_api, cluster, fake_oci, tmp_path, **extra):
+    variables = dict(
+        oke_istio_kubeconfig=str(tmp_path / "kube" / "oke-local"),
+        oke_cluster_id=cluster["id"],
+        istio_istioctl_path=ISTIOCTL,
+        cluster_prep_context="oke-local",
+        cluster_prep_oke_oci_cli_command=fake_oci,
+        cluster_prep_oci_config_file=oke_api.key.config_file,
+        cluster_prep_oci_service_endpoint=oke_api.url,
+    )
+    variables.update(extra)
+    process = subprocess.run(
+        ["ansible-playbook", "-i", "inventories/local/hosts.yml", "playbooks/cluster_prep.yml", "-e", json.dumps(variables)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        universal_newlines=True,
+        timeout=300,
+    )
+    recap = re.search(r"local\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", process.stdout)
+    assert recap, process.stdout
+    return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, recap.groups()))), process.stdout
+
+
+def test_oke_cluster_prep_twice_then_changed_zero(oke_api, oke_cluster, tmp_path):
+    cluster, fake_oci = oke_cluster
+    first, output = run_playbook(oke_api, cluster, fake_oci, tmp_path)
+    assert first["failed"] == 0 and first["changed"] == 1, output
+    kubeconfig = tmp_path / "kube" / "oke-local"
+    assert stat.S_IMODE(kubeconfig.stat().st_mode) == 0o600
+    assert yaml.safe_load(kubeconfig.read_text())["current-context"] == "oke-local"
+    assert "PASS pod_network: Pod networking is OCI VCN-native pod networking" in output
+    assert "node pool(s) simulated-pool" in output
+
+    second, output = run_playbook(oke_api, cluster, fake_oci, tmp_path)
+    assert second["failed"] == 0 and second["changed"] == 0, output
+    # The OKE API was asked for the cluster, its kubeconfig and its node pools on each run.
+    assert len(oke_api.calls("POST")) == 2
+
+
+def test_oke_virtual_node_pool_fails_the_play_unless_warn_only(oke_api, oke_cluster, tmp_path):
+    cluster, fake_oci = oke_cluster
+    oke_api.state.add_virtual_node_pool(cluster, name="serverless")
+    recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path)
+    assert recap["failed"] == 1
+    assert "[node_pools] The cluster has virtual node pool(s) serverless" in output
+    assert "cluster_prep_node_pools_warn_only" in output
+
+    recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path, cluster_prep_node_pools_warn_only=True)
+    assert recap["failed"] == 0, output
+    assert "WARN node_pools" in output
+
+
+def test_oke_too_old_kubernetes_fails_the_play_unless_warn_only(oke_api, oke_cluster, tmp_path):
+    cluster, fake_oci = oke_cluster
+    cluster["kubernetesVersion"] = "v1.25.16"
+    recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path)
+    assert recap["failed"] == 1
+    assert "Kubernetes is older than 1.26 on the OKE control plane v1.25.16" in output
+
+    recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path, cluster_prep_kubernetes_version_warn_only=True)
+    assert recap["failed"] == 0, output
+    assert "WARN kubernetes_version" in output
