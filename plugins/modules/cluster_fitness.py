@@ -27,7 +27,7 @@ description:
   - The module fails when a check fails, after returning all results. O(warn_only) turns chosen checks' failures into
     warnings, shown as task warnings.
 author:
-  - oke.istio maintainers
+  - oke.istio maintainers (@oke-istio)
 extends_documentation_fragment:
   - oke.istio.k8s_auth
   - oke.istio.oci_auth

@@ -17,7 +17,7 @@ description:
   - Findings of level C(Error) fail the task, naming each one; C(Warning) findings are shown as task warnings;
     C(Info) findings are only returned.
 author:
-  - oke.istio maintainers
+  - oke.istio maintainers (@oke-istio)
 extends_documentation_fragment:
   - oke.istio.k8s_auth
   - oke.istio.attributes

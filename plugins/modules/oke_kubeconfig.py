@@ -20,7 +20,7 @@ description:
   - O(dest) belongs to this module. The file is written whole, not merged into an existing kubeconfig; use a file of
     its own and pass it as O(oke.istio.cluster_fitness#module:kubeconfig) to the modules that follow.
 author:
-  - oke.istio maintainers
+  - oke.istio maintainers (@oke-istio)
 extends_documentation_fragment:
   - oke.istio.oci_auth
   - oke.istio.attributes
@@ -84,7 +84,9 @@ notes:
     O(oci_service_endpoint).
 seealso:
   - name: Setting up cluster access (OKE documentation)
+    description: How OKE kubeconfig files and the exec credential plugin work.
     link: https://docs.oracle.com/en-us/iaas/Content/ContEng/Tasks/contengdownloadkubeconfigfile.htm
+  - module: oke.istio.cluster_fitness
 """
 
 EXAMPLES = r"""

@@ -294,7 +294,11 @@ def _handler(state, key):
                 dict((k.lower(), v) for k, v in self.headers.items()),
             )
             if problem:
-                return self._error(401, "NotAuthenticated", "The required information to complete authentication was not provided or was incorrect: %s" % problem)
+                return self._error(
+                    401,
+                    "NotAuthenticated",
+                    "The required information to complete authentication was not provided or was incorrect: %s" % problem,
+                )
             path = url.path
             if not path.startswith(BASE + "/"):
                 return self._error(404, "NotAuthorizedOrNotFound", "Unknown resource %s" % path)
