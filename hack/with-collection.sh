@@ -11,13 +11,17 @@ tree="$cache/collections/${OKE_ISTIO_TREE:-$(printf '%s' "$root" | sha256sum | c
 dest="$tree/ansible_collections/oke/istio"
 
 mkdir -p "$dest"
+# Concurrent runs from one checkout sync the same copy: one at a time.
+exec 9>"$tree.lock"
+flock 9
 (cd "$root" && git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do
   [ -f "$f" ] && printf '%s\0' "$f"; done | sort -z) > "$tree/files"
 # Remove files that are gone from the source, then copy the rest (only what changed).
 (cd "$dest" && find . -type f -printf '%P\0' | sort -z) > "$tree/present"
 comm -z -23 "$tree/present" "$tree/files" | (cd "$dest" && xargs -0r rm -f)
 (cd "$root" && xargs -0 cp --parents -u -p -t "$dest" < "$tree/files")
-# ansible-test needs a git-free copy to look at only the collection's files.
+flock -u 9
+exec 9>&-
 export ANSIBLE_COLLECTIONS_PATH="$tree${ANSIBLE_COLLECTIONS_PATH:+:$ANSIBLE_COLLECTIONS_PATH}"
 export PYTHONPATH="$tree${PYTHONPATH:+:$PYTHONPATH}"
 export OKE_ISTIO_ROOT="$root"

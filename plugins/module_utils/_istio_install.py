@@ -23,7 +23,7 @@ import tempfile
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._istioctl import IstioctlError
-from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, ObjectRef
+from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, ObjectRef, parallel_map
 from ansible_collections.oke.istio.plugins.module_utils._k8s import waiter as waiters
 
 try:
@@ -167,13 +167,15 @@ def render(istioctl, operator, revision=None):
 class InstallPlan(object):
     """What installing ``operator`` would change: per-object changes plus the recorded spec's diff."""
 
-    def __init__(self, operator, manifests, changes, record, istioctl_version):
+    def __init__(self, operator, manifests, changes, record, istioctl_version, refs=None):
         self.operator = operator
         self.manifests = manifests
         self.changes = changes
         self.record = record
         self.istioctl_version = istioctl_version
         self.fingerprint = fingerprint(operator, istioctl_version)
+        # Objects of the install; taken from the record when the fast path skipped rendering.
+        self.refs = refs if refs is not None else [c.ref for c in changes]
 
     @property
     def recorded_fingerprint(self):
@@ -201,10 +203,7 @@ class InstallPlan(object):
         return [spec_diff] + [c.as_diff() for c in self.changes if c.changed]
 
     def deployments(self):
-        return [c.ref for c in self.changes if c.ref.kind == "Deployment"]
-
-    def services(self):
-        return [c.ref for c in self.changes if c.ref.kind == "Service"]
+        return [ref for ref in self.refs if ref.kind == "Deployment"]
 
 
 class Installer(object):
@@ -224,11 +223,42 @@ class Installer(object):
     def record_ref(self, operator, revision):
         return ObjectRef("v1", "ConfigMap", record_name(revision), istio_namespace(operator))
 
-    def plan(self, operator, revision=None):
+    def plan(self, operator, revision=None, full=False):
+        """What installing ``operator`` changes.
+
+        Fast path: when the record's fingerprint matches and every recorded object still has the
+        generation (or, for kinds without one, the resourceVersion) seen after the last install or
+        comparison, nothing can differ and no render or dry run is needed. Otherwise, or with
+        ``full``, every object is compared by a server-side dry run.
+        """
+        record = self.applier.get(self.record_ref(operator, revision))
+        version = self.istioctl.client_version()
+        if not full:
+            unchanged = self._unchanged_since_record(record, fingerprint(operator, version))
+            if unchanged is not None:
+                return InstallPlan(operator, [], [], record, version, refs=unchanged)
         manifests = render(self.istioctl, operator, revision)
         foundation, rest, _missing = self.applier.plan_set(manifests, create_namespaces=True)
-        record = self.applier.get(self.record_ref(operator, revision))
-        return InstallPlan(operator, manifests, foundation + rest, record, self.istioctl.client_version())
+        return InstallPlan(operator, manifests, foundation + rest, record, version)
+
+    def _unchanged_since_record(self, record, current_fingerprint):
+        data = (record or {}).get("data") or {}
+        if data.get("fingerprint") != current_fingerprint or not data.get("objects"):
+            return None
+        try:
+            recorded = json.loads(data["objects"])
+            refs = [ObjectRef(o["api_version"], o["kind"], o["name"], o.get("namespace")) for o in recorded]
+        except (ValueError, KeyError, TypeError):
+            return None
+        versions = parallel_map(lambda ref: object_version(self.applier.get(ref)), refs)
+        if [o.get("version") for o in recorded] != versions:
+            return None
+        return refs
+
+    def observed_objects(self, plan):
+        """Each object of the install with its current version, as the fast path compares them."""
+        versions = parallel_map(lambda ref: object_version(self.applier.get(ref)), plan.refs)
+        return [dict(ref.as_dict(), version=version) for ref, version in zip(plan.refs, versions)]
 
     def install(self, plan, revision, timeout):
         handle, path = tempfile.mkstemp(prefix="oke-istio-", suffix=".yaml")
@@ -255,9 +285,10 @@ class Installer(object):
                 "operator": json.dumps(plan.operator, sort_keys=True),
                 "fingerprint": plan.fingerprint,
                 "istioctl-version": plan.istioctl_version,
+                "objects": json.dumps(self.observed_objects(plan), sort_keys=True),
             },
         }
-        self.recorder.apply([record])
+        return any(c.changed for c in self.recorder.apply([record]))
 
     def readiness(self, plan, timeout):
         return self.waiter.wait_ready(plan.deployments(), timeout)
@@ -304,6 +335,14 @@ class Installer(object):
         # istioctl removes most objects itself; delete what it left and wait until all are gone.
         self.applier.delete(remaining, wait=True, timeout=timeout)
         return planned
+
+
+def object_version(obj):
+    """What changes when an object's desired state changes: its generation, else its resourceVersion."""
+    if obj is None:
+        return None
+    metadata = obj.get("metadata") or {}
+    return "g%s" % metadata["generation"] if metadata.get("generation") else "rv%s" % metadata.get("resourceVersion")
 
 
 def component_report(plan, readiness):
@@ -365,7 +404,7 @@ def install_module_run(module):
         )
         return result
 
-    plan = installer.plan(operator, revision)
+    plan = installer.plan(operator, revision, full=params["full_compare"])
     if params["precheck"]:
         findings = istioctl.precheck(revision)
         result["precheck"] = findings
@@ -387,6 +426,9 @@ def install_module_run(module):
         return result
     if plan.changed:
         installer.install(plan, revision, params["wait_timeout"])
+    elif plan.manifests:
+        # A full comparison found nothing to do; note the objects' versions so the next run takes the fast path.
+        installer.write_record(plan, revision)
     readiness = installer.readiness(plan, params["wait_timeout"]) if params["wait"] else []
     result["components"] = component_report(plan, readiness)
     if params["wait_for_load_balancer"]:

@@ -98,6 +98,14 @@ options:
     description: With O(state=absent), also remove Istio's CRDs (and so every Istio resource in the cluster).
     type: bool
     default: false
+  full_compare:
+    description:
+      - Always render the install and compare every object by a server-side dry run.
+      - By default a run whose input matches the recorded install, and whose objects still carry the generation (or
+        resourceVersion) recorded after the last install or comparison, is known unchanged without rendering. A change
+        to an object's metadata that leaves its generation alone is only seen with O(full_compare=true).
+    type: bool
+    default: false
 notes:
   - Needs network access to the cluster only; rendering is done offline by istioctl.
 seealso:
@@ -190,6 +198,7 @@ def main():
             wait_for_load_balancer=dict(type="bool", default=False),
             ingress_gateway_service=dict(type="str", default="istio-system/istio-ingressgateway"),
             purge=dict(type="bool", default=False),
+            full_compare=dict(type="bool", default=False),
         ),
     )
     module.run(install_module_run)

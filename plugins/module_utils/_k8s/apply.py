@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import (
     ClusterError,
@@ -36,6 +37,19 @@ VOLATILE_METADATA = ("managedFields", "resourceVersion", "generation", "uid", "c
 
 # Objects other objects live in or are typed by: applied (and awaited) before the rest.
 FOUNDATION_KINDS = ("Namespace", "CustomResourceDefinition")
+
+
+# Requests in flight at once when planning or reading a set; the API server handles these in parallel.
+PARALLEL_REQUESTS = 8
+
+
+def parallel_map(function, items):
+    """``[function(item) for item in items]``, several requests at a time, results in order."""
+    items = list(items)
+    if len(items) < 2:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_REQUESTS, len(items))) as pool:
+        return list(pool.map(function, items))
 
 
 class ObjectRef(object):
@@ -210,6 +224,35 @@ class Applier(object):
             )
         )
 
+    def _plan_one(self, ref, manifest, pending_namespaces, pending_kinds, namespaces):
+        """A Change for one object, or the text of its rejection."""
+        try:
+            if (ref.api_version, ref.kind) in pending_kinds:
+                return Change(ref, manifest, "create", None, normalize(manifest), "validated after its CRD is established")
+            resource = self.resource_for(ref)
+            ref.namespace = (ref.namespace or self.default_namespace) if resource.namespaced else None
+            live = None
+            validate_in = ref.namespace
+            if ref.namespace and ref.namespace in pending_namespaces and not namespaces.get(ref.namespace):
+                validate_in = self.default_namespace
+            else:
+                live = self.get(ref)
+            dry = self._dry_run(ref, manifest, validate_in)
+            if validate_in != ref.namespace:
+                dry["metadata"]["namespace"] = ref.namespace
+        except ApiException as exc:
+            return "%s: %s" % (ref, api_error_message(exc))
+        except ClusterError as exc:
+            return "%s: %s" % (ref, exc.msg)
+        before, after = self._normalize(live), self._normalize(dry)
+        if live is None:
+            action = "create"
+        elif before != after:
+            action = "update"
+        else:
+            action = "none"
+        return Change(ref, manifest, action, before, after)
+
     def plan(self, manifests, pending_namespaces=(), pending_kinds=()):
         """Dry-run every manifest; return a Change per object or raise ValidationError naming each rejection.
 
@@ -217,42 +260,21 @@ class Applier(object):
         objects in such a namespace are validated in the default namespace instead, and objects of
         such a kind are validated once their CRD exists (see ``apply``).
         """
-        changes, errors = [], []
+        refs = [object_ref(manifest, index) for index, manifest in enumerate(manifests)]
+        # Discovery is shared state: resolve every kind once before the parallel requests.
+        for ref in refs:
+            if (ref.api_version, ref.kind) not in pending_kinds:
+                try:
+                    self.resource_for(ref)
+                except ClusterError:
+                    pass
         namespaces = {}
-        for index, manifest in enumerate(manifests):
-            ref = object_ref(manifest, index)
-            try:
-                if (ref.api_version, ref.kind) in pending_kinds:
-                    changes.append(Change(ref, manifest, "create", None, normalize(manifest), "validated after its CRD is established"))
-                    continue
-                resource = self.resource_for(ref)
-                if resource.namespaced:
-                    ref.namespace = ref.namespace or self.default_namespace
-                else:
-                    ref.namespace = None
-                live = None
-                validate_in = ref.namespace
-                if ref.namespace and ref.namespace in pending_namespaces and not self._namespace_exists(ref.namespace, namespaces):
-                    validate_in = self.default_namespace
-                else:
-                    live = self.get(ref)
-                dry = self._dry_run(ref, manifest, validate_in)
-                if validate_in != ref.namespace:
-                    dry["metadata"]["namespace"] = ref.namespace
-            except ApiException as exc:
-                errors.append("%s: %s" % (ref, api_error_message(exc)))
-                continue
-            except ClusterError as exc:
-                errors.append("%s: %s" % (ref, exc.msg))
-                continue
-            before, after = self._normalize(live), self._normalize(dry)
-            if live is None:
-                action = "create"
-            elif before != after:
-                action = "update"
-            else:
-                action = "none"
-            changes.append(Change(ref, manifest, action, before, after))
+        for ref in refs:
+            if ref.namespace and ref.namespace in pending_namespaces:
+                self._namespace_exists(ref.namespace, namespaces)
+        outcomes = parallel_map(lambda pair: self._plan_one(pair[0], pair[1], pending_namespaces, pending_kinds, namespaces), zip(refs, manifests))
+        changes = [o for o in outcomes if isinstance(o, Change)]
+        errors = [o for o in outcomes if not isinstance(o, Change)]
         if errors:
             raise ValidationError(
                 "The API server rejected %d of %d object(s) in a dry run, so nothing was applied: %s"

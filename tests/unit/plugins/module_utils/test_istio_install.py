@@ -189,3 +189,67 @@ def test_parse_precheck():
         parse_precheck(1, "", "Error: failed to connect")
     with pytest.raises(IstioctlError):
         parse_precheck(1, "garbage", "")
+
+
+def test_object_version_prefers_generation():
+    assert install.object_version({"metadata": {"generation": 3, "resourceVersion": "99"}}) == "g3"
+    assert install.object_version({"metadata": {"resourceVersion": "99"}}) == "rv99"
+    assert install.object_version(None) is None
+
+
+class RecordingApplier(object):
+    def __init__(self, objects):
+        self.objects = objects
+        self.reads = []
+
+    def get(self, ref):
+        self.reads.append(str(ref))
+        return self.objects.get(str(ref))
+
+
+def fast_path_installer(objects):
+    installer = install.Installer.__new__(install.Installer)
+    installer.applier = RecordingApplier(objects)
+    return installer
+
+
+def record(fingerprint, objects):
+    return {"data": {"fingerprint": fingerprint, "objects": json.dumps(objects)}}
+
+
+RECORDED = [
+    {"api_version": "apps/v1", "kind": "Deployment", "name": "istiod", "namespace": "istio-system", "version": "g2"},
+    {"api_version": "v1", "kind": "ConfigMap", "name": "istio", "namespace": "istio-system", "version": "rv10"},
+]
+
+
+def test_fast_path_when_fingerprint_and_versions_match():
+    installer = fast_path_installer(
+        {
+            "Deployment/istio-system/istiod": {"metadata": {"generation": 2, "resourceVersion": "50"}},
+            "ConfigMap/istio-system/istio": {"metadata": {"resourceVersion": "10"}},
+        }
+    )
+    refs = installer._unchanged_since_record(record("fp", RECORDED), "fp")
+    assert [str(r) for r in refs] == ["Deployment/istio-system/istiod", "ConfigMap/istio-system/istio"]
+
+
+@pytest.mark.parametrize(
+    "live, fingerprint",
+    [
+        ({"Deployment/istio-system/istiod": {"metadata": {"generation": 3}}, "ConfigMap/istio-system/istio": {"metadata": {"resourceVersion": "10"}}}, "fp"),
+        ({"Deployment/istio-system/istiod": {"metadata": {"generation": 2}}}, "fp"),
+        ({"Deployment/istio-system/istiod": {"metadata": {"generation": 2}}, "ConfigMap/istio-system/istio": {"metadata": {"resourceVersion": "10"}}}, "new"),
+    ],
+    ids=["spec-changed", "object-deleted", "input-changed"],
+)
+def test_full_comparison_otherwise(live, fingerprint):
+    installer = fast_path_installer(live)
+    assert installer._unchanged_since_record(record("fp", RECORDED), fingerprint) is None
+
+
+def test_no_fast_path_without_a_usable_record():
+    installer = fast_path_installer({})
+    assert installer._unchanged_since_record(None, "fp") is None
+    assert installer._unchanged_since_record({"data": {"fingerprint": "fp", "objects": "not json"}}, "fp") is None
+    assert installer.applier.reads == []
