@@ -109,7 +109,7 @@ def adjust(data, context_name=None, credential="oci_cli", auth=None, oci_cli_com
 
 def masked(data):
     """``data`` with a static token replaced, for comparison and diffs."""
-    if not data:
+    if not isinstance(data, dict):
         return data
     data = copy.deepcopy(data)
     for user in data.get("users") or []:

@@ -103,10 +103,11 @@ def test_a_loose_file_mode_is_tightened(run_module, oke_api, cluster, dest):
     assert mode_of(dest) == 0o600
 
 
-def test_a_foreign_file_is_replaced(run_module, oke_api, cluster, dest):
+@pytest.mark.parametrize("content", [": not yaml [", "just a string\n", "- a\n- list\n", ""])
+def test_a_foreign_file_is_replaced(run_module, oke_api, cluster, dest, content):
     os.makedirs(os.path.dirname(dest))
     with open(dest, "w") as handle:
-        handle.write(": not yaml [")
+        handle.write(content)
     result, failed = run_module(oke_kubeconfig.main, args(oke_api, dest, cluster_id=cluster["id"]))
     assert not failed and result["changed"] is True
     assert load(dest)["kind"] == "Config"
