@@ -192,11 +192,18 @@ def check_kubernetes_version(facts, minimum):
             minimum=minimum,
             versions=versions,
         )
+    kubelets = {}
+    for node in facts["nodes"]:
+        kubelets[node["kubelet_version"]] = kubelets.get(node["kubelet_version"], 0) + 1
     return Check(
         "kubernetes_version",
         PASS,
-        "Kubernetes %s on the API server and on all %d node(s) (minimum %s)."
-        % (facts.get("api_server_version"), len(facts["nodes"]), minimum),
+        "Kubernetes %s on the API server, %s on the nodes: all at least %s."
+        % (
+            facts.get("api_server_version"),
+            ", ".join("%s (%d)" % (v, n) for v, n in sorted(kubelets.items())) or "no nodes",
+            minimum,
+        ),
         minimum=minimum,
         versions=versions,
     )
