@@ -7,7 +7,7 @@ ROOT := $(shell pwd)
 ENV_FILE = $(shell $(ROOT)/hack/install-tools.sh)
 WITH_TOOLS = source $(ENV_FILE) &&
 
-.PHONY: main test tools unit sanity lint molecule build clean-clusters
+.PHONY: main test tools unit sanity lint molecule integration build
 
 tools:
 	@$(ROOT)/hack/install-tools.sh >/dev/null
@@ -15,7 +15,7 @@ tools:
 main:
 	@$(ROOT)/hack/run-main.sh
 
-test: unit sanity lint molecule
+test: unit sanity lint molecule integration
 
 unit:
 	@$(WITH_TOOLS) $(ROOT)/hack/with-collection.sh pytest -q -p no:cacheprovider tests/unit
@@ -36,3 +36,6 @@ molecule:
 
 build:
 	@$(WITH_TOOLS) ansible-galaxy collection build --force --output-path $(ROOT)/.cache/dist $(ROOT)
+
+integration:
+	@$(WITH_TOOLS) $(ROOT)/hack/with-collection.sh pytest -q -p no:cacheprovider tests/integration

@@ -86,7 +86,7 @@ up() {
       --extra-args "kube-apiserver=disable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook" \
       --extra-args "kwok-controller=cidr=127.64.0.1/16" \
       --extra-args "kwok-controller=node-ip=127.0.0.1" \
-      --wait 120s >&2
+      --wait 120s >"$state/create.log" 2>&1 || { cat "$state/create.log" >&2; exit 1; }
   fi
   for i in $(seq 1 "$nodes"); do node_manifest "$i"; echo ---; done |
     kubectl --kubeconfig "$kubeconfig" apply -f - >/dev/null
