@@ -112,7 +112,104 @@ def case_site_noop(repeat):
     }
 
 
-CASES = {"istioctl-install-rerun": case_istioctl_install_rerun, "site-noop": case_site_noop}
+def objects_applied_by_the_collection(kubeconfig):
+    """Every object whose fields the collection's field manager owns, stripped to what a user would apply."""
+    _e, kinds = run(["kubectl", "--kubeconfig", kubeconfig, "api-resources", "--verbs=list,patch", "-o", "name"])
+    _e, out = run(["kubectl", "--kubeconfig", kubeconfig, "get", ",".join(kinds.split()), "-A", "-o", "json"])
+    objects = []
+    for item in json.loads(out)["items"]:
+        managers = [m.get("manager") for m in item["metadata"].get("managedFields", [])]
+        if "oke.istio" not in managers:
+            continue
+        metadata = item["metadata"]
+        for key in ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink"):
+            metadata.pop(key, None)
+        item.pop("status", None)
+        objects.append(item)
+    # Namespaces and CRDs first, as anyone applying by hand would order them.
+    objects.sort(key=lambda o: 0 if o["kind"] in ("Namespace", "CustomResourceDefinition") else 1)
+    return objects
+
+
+def case_site_first_converge(repeat):
+    """First converge of site.yml on a fresh cluster, against the same work done by hand:
+    istioctl precheck and install of the same IstioOperator, then kubectl apply of the same objects."""
+    ours, baseline, extra = [], [], []
+    for index in range(repeat):
+        name = "bench-first-%d" % index
+        kubeconfig = cluster(name)
+        try:
+            elapsed, _changed = playbook(kubeconfig, "playbooks/site.yml")
+            ours.append(elapsed)
+            spec = installed_spec(kubeconfig)
+            objects = [o for o in objects_applied_by_the_collection(kubeconfig) if o["metadata"].get("name") != "oke-istio-install"]
+        finally:
+            delete(name)
+        handle, manifest = tempfile.mkstemp(suffix=".json")
+        with os.fdopen(handle, "w") as stream:
+            json.dump({"apiVersion": "v1", "kind": "List", "items": objects}, stream)
+        name = "bench-hand-%d" % index
+        kubeconfig = cluster(name)
+        try:
+            started = time.monotonic()
+            run([ISTIOCTL, "x", "precheck", "--kubeconfig", kubeconfig])
+            istioctl_install(kubeconfig, spec)
+            if objects:
+                run(["kubectl", "--kubeconfig", kubeconfig, "apply", "--server-side", "-f", manifest])
+                run(["kubectl", "--kubeconfig", kubeconfig, "wait", "--for=condition=Available", "deployment", "--all", "-A", "--timeout=600s"])
+            baseline.append(time.monotonic() - started)
+            extra.append(len(objects))
+        finally:
+            delete(name)
+            os.unlink(spec)
+            os.unlink(manifest)
+    return {
+        "case": "site.yml first converge vs istioctl install + kubectl apply of the same objects",
+        "ours_s": ours,
+        "baseline_s": baseline,
+        "note": "%s objects besides the install; ours also checks fitness and compares before applying" % sorted(set(extra)),
+    }
+
+
+def case_rollout(repeat):
+    """rollout.yml to one cluster against three clusters in one wave (forks >= 3)."""
+    results = {}
+    for count in (1, 3):
+        times = []
+        for index in range(repeat):
+            names = ["bench-roll-%d-%d" % (index, n) for n in range(count)]
+            kubeconfigs = [cluster(name) for name in names]
+            hosts = {name: {"oke_istio_kubeconfig": k} for name, k in zip(names, kubeconfigs)}
+            handle, inventory = tempfile.mkstemp(suffix=".json")
+            with os.fdopen(handle, "w") as stream:
+                json.dump({"clusters": {"hosts": hosts}}, stream)
+            try:
+                env = dict(os.environ)
+                elapsed, _out = run(
+                    ["ansible-playbook", "-i", "inventories/local/hosts.yml", "-i", inventory, "--limit", ",".join(names),
+                     "--forks", "10", "-e", '{"oke_istio_rollout_waves": ["100%"]}', "playbooks/rollout.yml"],
+                    env=env,
+                )
+                times.append(elapsed)
+            finally:
+                os.unlink(inventory)
+                for name in names:
+                    delete(name)
+        results[count] = times
+    return {
+        "case": "rollout.yml to 3 clusters vs to 1 cluster (one wave, 10 forks)",
+        "ours_s": results[3],
+        "baseline_s": results[1],
+        "note": "ratio near 1 means clusters are handled in parallel",
+    }
+
+
+CASES = {
+    "istioctl-install-rerun": case_istioctl_install_rerun,
+    "site-noop": case_site_noop,
+    "site-first-converge": case_site_first_converge,
+    "rollout-1-vs-3": case_rollout,
+}
 
 
 def main():
