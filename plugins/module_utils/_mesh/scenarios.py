@@ -1,0 +1,560 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The catalogue of traffic scenarios: check their parameters, then render them as Istio or Gateway API objects.
+
+Everything here is pure: ``validate`` raises ValidationError naming the bad parameter, ``render`` turns
+checked parameters (and what the cluster said about the host Service) into manifests.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import re
+
+from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
+from ansible_collections.oke.istio.plugins.module_utils._mesh.durations import (
+    check_int,
+    check_percentage,
+    gateway_api_duration,
+    parse_duration,
+)
+
+ISTIO_API_VERSIONS = ("networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3")
+GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1"
+MANAGED_BY = {"app.kubernetes.io/managed-by": "oke.istio"}
+SCENARIO_LABEL = "mesh.oke.istio/scenario"
+
+# Per scenario: the options it uses, those it requires, and whether the Gateway API can express it.
+SCENARIOS = {
+    "subsets": dict(uses=("subsets",), requires=("subsets",), gateway_api=True),
+    "route_all": dict(uses=("subsets", "subset"), requires=("subsets", "subset"), gateway_api=True),
+    "weighted": dict(uses=("subsets", "weights"), requires=("subsets", "weights"), gateway_api=True),
+    "header_route": dict(
+        uses=("subsets", "subset", "match", "match_subset"), requires=("subsets", "subset", "match", "match_subset"),
+        gateway_api=True,
+    ),
+    "rewrite": dict(
+        uses=("uri_prefixes", "rewrite_uri", "gateways", "hosts", "port"),
+        requires=("uri_prefixes", "rewrite_uri", "gateways"), gateway_api=True,
+    ),
+    "timeout": dict(uses=("subsets", "subset", "timeout"), requires=("subsets", "subset", "timeout"), gateway_api=True),
+    "delay": dict(
+        uses=("subsets", "subset", "delay", "percentage", "match"), requires=("subsets", "subset", "delay"),
+        gateway_api=False,
+    ),
+    "abort": dict(
+        uses=("subsets", "subset", "abort_status", "percentage", "match"), requires=("subsets", "subset"),
+        gateway_api=False,
+    ),
+    "circuit_breaker": dict(uses=("subsets", "circuit_breaker"), requires=("circuit_breaker",), gateway_api=False),
+    "mirror": dict(
+        uses=("subsets", "subset", "mirror_subset", "mirror_percentage"),
+        requires=("subsets", "subset", "mirror_subset"), gateway_api=True,
+    ),
+}
+
+# Every option a scenario may use; any other scenario rejects it, so a typo cannot go unnoticed.
+SCENARIO_OPTIONS = (
+    "subsets", "subset", "weights", "match", "match_subset", "uri_prefixes", "rewrite_uri", "gateways", "hosts",
+    "port", "timeout", "delay", "abort_status", "percentage", "circuit_breaker", "mirror_subset", "mirror_percentage",
+)
+
+MATCH_TYPES = ("exact", "prefix", "regex")
+CIRCUIT_BREAKER_FIELDS = {
+    # option: (section, Istio field, kind)
+    "max_connections": ("tcp", "maxConnections", "int"),
+    "connect_timeout": ("tcp", "connectTimeout", "duration"),
+    "http1_max_pending_requests": ("http", "http1MaxPendingRequests", "int"),
+    "http2_max_requests": ("http", "http2MaxRequests", "int"),
+    "max_requests_per_connection": ("http", "maxRequestsPerConnection", "int"),
+    "max_retries": ("http", "maxRetries", "int"),
+    "consecutive_5xx_errors": ("outlier", "consecutive5xxErrors", "int"),
+    "consecutive_gateway_errors": ("outlier", "consecutiveGatewayErrors", "int"),
+    "interval": ("outlier", "interval", "duration"),
+    "base_ejection_time": ("outlier", "baseEjectionTime", "duration"),
+    "max_ejection_percent": ("outlier", "maxEjectionPercent", "percent"),
+}
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+
+
+class Scenario(object):
+    """Checked parameters of one scenario, ready to render."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+    def subset_labels(self, name):
+        return dict(self.subsets)[name]
+
+
+def _need(params, scenario, option):
+    value = params.get(option)
+    if value is None or value == [] or value == {} or value == "":
+        raise ValidationError("scenario %s needs %s" % (scenario, option), parameter=option)
+    return value
+
+
+def _check_name(value, option, pattern=_DNS_LABEL):
+    if not isinstance(value, str) or not pattern.match(value):
+        raise ValidationError("%s must be a DNS-1123 name (got %r)" % (option, value), parameter=option)
+    return value
+
+
+def parse_host(host, namespace):
+    """``(service, namespace)`` for a short name, ``svc.ns`` or ``svc.ns.svc[.cluster.local]``."""
+    if not isinstance(host, str) or not host:
+        raise ValidationError("host must name a Service (got %r)" % (host,), parameter="host")
+    parts = host.split(".")
+    if len(parts) == 1:
+        service, ns = parts[0], namespace
+    elif len(parts) == 2 or (len(parts) >= 3 and parts[2] == "svc"):
+        service, ns = parts[0], parts[1]
+    else:
+        raise ValidationError(
+            "host must be a Service name, <service>.<namespace> or <service>.<namespace>.svc.cluster.local (got %r)"
+            % host, parameter="host",
+        )
+    _check_name(service, "host")
+    _check_name(ns, "host")
+    return service, ns
+
+
+def _subsets(value):
+    """Normalise ``subsets``: a name means labels {version: name}; a mapping gives name and labels."""
+    if not isinstance(value, list):
+        raise ValidationError("subsets must be a list of names or {name, labels} mappings", parameter="subsets")
+    result = []
+    for index, item in enumerate(value):
+        where = "subsets[%d]" % index
+        if isinstance(item, str):
+            name, labels = item, {"version": item}
+        elif isinstance(item, dict):
+            unknown = sorted(set(item) - set(("name", "labels")))
+            if unknown:
+                raise ValidationError("%s has unknown key(s) %s" % (where, ", ".join(unknown)), parameter="subsets")
+            name = item.get("name")
+            labels = item.get("labels") or {"version": name}
+        else:
+            raise ValidationError("%s must be a name or a {name, labels} mapping" % where, parameter="subsets")
+        _check_name(name, "%s.name" % where)
+        if not isinstance(labels, dict) or not labels:
+            raise ValidationError("%s.labels must be a non-empty mapping" % where, parameter="subsets")
+        for key, label in labels.items():
+            if not _LABEL_KEY.match(str(key)) or not isinstance(label, str) or not _LABEL_VALUE.match(label):
+                raise ValidationError(
+                    "%s.labels has an invalid label %r: %r" % (where, key, label), parameter="subsets"
+                )
+        if name in dict(result):
+            raise ValidationError("%s repeats subset %s" % (where, name), parameter="subsets")
+        result.append((name, dict(labels)))
+    return result
+
+
+def _known_subset(scenario, option, name):
+    known = [n for n, _labels in scenario.subsets]
+    if name not in known:
+        raise ValidationError(
+            "%s names subset %r, which is not among subsets (%s)" % (option, name, ", ".join(known) or "none"),
+            parameter=option,
+        )
+    return name
+
+
+def _weights(value, scenario):
+    if not isinstance(value, dict) or not value:
+        raise ValidationError("weights must map subset names to integer weights", parameter="weights")
+    weights = []
+    for subset, weight in value.items():
+        _known_subset(scenario, "weights", subset)
+        weights.append((subset, check_int(weight, "weights.%s" % subset, 0, 100)))
+    total = sum(w for _s, w in weights)
+    if total != 100:
+        raise ValidationError(
+            "weights must sum to 100 (got %d: %s)" % (total, ", ".join("%s=%d" % pair for pair in weights)),
+            parameter="weights",
+        )
+    return weights
+
+
+def _match(value):
+    if not isinstance(value, dict):
+        raise ValidationError("match must be a mapping {header, value, type}", parameter="match")
+    unknown = sorted(set(value) - set(("header", "value", "type")))
+    if unknown:
+        raise ValidationError("match has unknown key(s) %s" % ", ".join(unknown), parameter="match")
+    header = value.get("header")
+    if not isinstance(header, str) or not _HEADER_NAME.match(header):
+        raise ValidationError("match.header must be an HTTP header name (got %r)" % (header,), parameter="match.header")
+    text = value.get("value")
+    if not isinstance(text, str) or text == "":
+        raise ValidationError("match.value must be a non-empty string", parameter="match.value")
+    kind = value.get("type") or "exact"
+    if kind not in MATCH_TYPES:
+        raise ValidationError(
+            "match.type must be one of %s (got %r)" % (", ".join(MATCH_TYPES), kind), parameter="match.type"
+        )
+    if kind == "regex":
+        try:
+            re.compile(text)
+        except re.error as exc:
+            raise ValidationError("match.value is not a valid regex: %s" % exc, parameter="match.value")
+    # Istio matches header names in lower case only.
+    return dict(header=header.lower(), value=text, type=kind)
+
+
+def _circuit_breaker(value):
+    if not isinstance(value, dict) or not value:
+        raise ValidationError(
+            "circuit_breaker must be a mapping of %s" % ", ".join(sorted(CIRCUIT_BREAKER_FIELDS)),
+            parameter="circuit_breaker",
+        )
+    unknown = sorted(set(value) - set(CIRCUIT_BREAKER_FIELDS))
+    if unknown:
+        raise ValidationError(
+            "circuit_breaker has unknown key(s) %s (known: %s)"
+            % (", ".join(unknown), ", ".join(sorted(CIRCUIT_BREAKER_FIELDS))),
+            parameter="circuit_breaker",
+        )
+    sections = {}
+    for key, raw in value.items():
+        if raw is None:
+            continue
+        section, field, kind = CIRCUIT_BREAKER_FIELDS[key]
+        name = "circuit_breaker.%s" % key
+        if kind == "int":
+            checked = check_int(raw, name, 0 if section == "outlier" else 1, 2 ** 31 - 1)
+        elif kind == "percent":
+            checked = check_int(raw, name, 0, 100)
+        else:
+            parse_duration(raw, name)
+            checked = str(raw)
+        sections.setdefault(section, {})[field] = checked
+    return sections
+
+
+def _uri(value, option):
+    if not isinstance(value, str) or not value.startswith("/"):
+        raise ValidationError("%s must be a path starting with / (got %r)" % (option, value), parameter=option)
+    return value
+
+
+def validate(params, removal=False):
+    """Check every parameter of ``params`` (the module's) and return a Scenario, or raise ValidationError.
+
+    With ``removal`` only what names the objects is needed (host, name, api, subsets for the Gateway API).
+    """
+    name = params.get("scenario")
+    if name not in SCENARIOS:
+        raise ValidationError(
+            "scenario must be one of %s (got %r)" % (", ".join(sorted(SCENARIOS)), name), parameter="scenario"
+        )
+    spec = SCENARIOS[name]
+    api = params.get("api") or "istio"
+    if api == "gateway_api" and not spec["gateway_api"]:
+        raise ValidationError(
+            "scenario %s has no Kubernetes Gateway API equivalent; use api=istio" % name, parameter="api"
+        )
+    unused = [o for o in SCENARIO_OPTIONS if o not in spec["uses"] and params.get(o) not in (None, [], {})]
+    if unused:
+        raise ValidationError(
+            "%s do(es) not apply to scenario %s (it uses: %s)" % (", ".join(unused), name, ", ".join(spec["uses"])),
+            parameter=unused[0],
+        )
+    for option in () if removal else spec["requires"]:
+        _need(params, name, option)
+    api_version = params.get("api_version") or ISTIO_API_VERSIONS[0]
+    if api_version not in ISTIO_API_VERSIONS:
+        raise ValidationError(
+            "api_version must be one of %s (got %r)" % (", ".join(ISTIO_API_VERSIONS), api_version),
+            parameter="api_version",
+        )
+    namespace = _check_name(params.get("namespace") or "default", "namespace")
+    service, service_namespace = parse_host(params.get("host"), namespace)
+    if service_namespace != namespace and api == "gateway_api":
+        raise ValidationError("with api=gateway_api, host must be a Service in namespace %s" % namespace, parameter="host")
+    scenario = Scenario(
+        name=name, api=api, api_version=api_version, namespace=namespace, service=service,
+        service_namespace=service_namespace,
+        host=service if service_namespace == namespace else "%s.%s.svc.cluster.local" % (service, service_namespace),
+        object_name=_check_name(params.get("name") or (service + "-rewrite" if name == "rewrite" else service), "name",
+                                _DNS_SUBDOMAIN),
+        subsets=_subsets(params.get("subsets") or []), subset=None, weights=None, match=None, match_subset=None,
+        uri_prefixes=None, rewrite_uri=None, gateways=None, hosts=None, port=None, timeout=None, delay=None,
+        abort_status=None, percentage=None, circuit_breaker=None, mirror_subset=None, mirror_percentage=None,
+    )
+    if removal:
+        return scenario
+    if "subset" in spec["uses"]:
+        scenario.subset = _known_subset(scenario, "subset", params.get("subset"))
+    if name == "weighted":
+        scenario.weights = _weights(params.get("weights"), scenario)
+    if params.get("match") is not None:
+        scenario.match = _match(params["match"])
+        if api == "gateway_api" and scenario.match["type"] == "prefix":
+            raise ValidationError(
+                "match.type prefix has no Gateway API equivalent (use exact or regex, or api=istio)",
+                parameter="match.type",
+            )
+    if name == "header_route":
+        scenario.match_subset = _known_subset(scenario, "match_subset", params.get("match_subset"))
+    if name == "rewrite":
+        prefixes = params.get("uri_prefixes")
+        if not isinstance(prefixes, list):
+            raise ValidationError("uri_prefixes must be a list of paths", parameter="uri_prefixes")
+        scenario.uri_prefixes = [_uri(p, "uri_prefixes[%d]" % i) for i, p in enumerate(prefixes)]
+        scenario.rewrite_uri = _uri(params.get("rewrite_uri"), "rewrite_uri")
+        gateways = params.get("gateways")
+        if not isinstance(gateways, list):
+            raise ValidationError("gateways must be a list of Gateway names", parameter="gateways")
+        scenario.gateways = []
+        for index, gateway in enumerate(gateways):
+            parts = str(gateway).split("/")
+            if len(parts) > 2:
+                raise ValidationError("gateways[%d] must be <name> or <namespace>/<name>" % index, parameter="gateways")
+            for part in parts:
+                _check_name(part, "gateways[%d]" % index, _DNS_SUBDOMAIN)
+            scenario.gateways.append((parts[0], parts[1]) if len(parts) == 2 else (namespace, parts[0]))
+        hosts = params.get("hosts") or ["*"]
+        if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
+            raise ValidationError("hosts must be a list of host names", parameter="hosts")
+        scenario.hosts = hosts
+        if params.get("port") is not None:
+            scenario.port = check_int(params["port"], "port", 1, 65535)
+    if name == "timeout":
+        scenario.timeout = str(params["timeout"])
+        scenario.timeout_seconds = parse_duration(params["timeout"], "timeout")
+    if name == "delay":
+        scenario.delay = str(params["delay"])
+        parse_duration(params["delay"], "delay")
+    if name in ("delay", "abort"):
+        scenario.percentage = check_percentage(
+            100 if params.get("percentage") is None else params["percentage"], "percentage"
+        )
+    if name == "abort":
+        scenario.abort_status = check_int(
+            500 if params.get("abort_status") is None else params["abort_status"], "abort_status", 200, 599
+        )
+    if name == "circuit_breaker":
+        scenario.circuit_breaker = _circuit_breaker(params.get("circuit_breaker"))
+    if name == "mirror":
+        scenario.mirror_subset = _known_subset(scenario, "mirror_subset", params.get("mirror_subset"))
+        if scenario.mirror_subset == scenario.subset:
+            raise ValidationError("mirror_subset must differ from subset (%s)" % scenario.subset, parameter="mirror_subset")
+        scenario.mirror_percentage = check_percentage(
+            100 if params.get("mirror_percentage") is None else params["mirror_percentage"], "mirror_percentage"
+        )
+        if api == "gateway_api" and scenario.mirror_percentage != int(scenario.mirror_percentage):
+            raise ValidationError(
+                "mirror_percentage must be a whole number with api=gateway_api (got %r)" % scenario.mirror_percentage,
+                parameter="mirror_percentage",
+            )
+    return scenario
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def _metadata(scenario, name):
+    labels = dict(MANAGED_BY)
+    labels[SCENARIO_LABEL] = scenario.name.replace("_", "-")
+    return {"name": name, "namespace": scenario.namespace, "labels": labels}
+
+
+def _destination(scenario, subset=None, port=None):
+    destination = {"host": scenario.host}
+    if subset:
+        destination["subset"] = subset
+    if port:
+        destination["port"] = {"number": port}
+    return destination
+
+
+def _header_match(match):
+    return {"headers": {match["header"]: {match["type"]: match["value"]}}}
+
+
+def _istio(scenario):
+    """Istio networking objects: a DestinationRule with the subsets (and policy), a VirtualService with the routes."""
+    objects = []
+    if scenario.subsets or scenario.circuit_breaker:
+        spec = {"host": scenario.host}
+        if scenario.circuit_breaker:
+            policy = {}
+            cb = scenario.circuit_breaker
+            pool = dict((k, cb[k]) for k in ("tcp", "http") if k in cb)
+            if pool:
+                policy["connectionPool"] = pool
+            if "outlier" in cb:
+                policy["outlierDetection"] = cb["outlier"]
+            spec["trafficPolicy"] = policy
+        if scenario.subsets:
+            spec["subsets"] = [{"name": n, "labels": labels} for n, labels in scenario.subsets]
+        objects.append({
+            "apiVersion": scenario.api_version, "kind": "DestinationRule",
+            "metadata": _metadata(scenario, scenario.object_name), "spec": spec,
+        })
+    http = None
+    route = [{"destination": _destination(scenario, scenario.subset)}] if scenario.subset else None
+    if scenario.name == "route_all":
+        http = [{"route": route}]
+    elif scenario.name == "weighted":
+        http = [{"route": [{"destination": _destination(scenario, s), "weight": w} for s, w in scenario.weights]}]
+    elif scenario.name == "header_route":
+        http = [
+            {"match": [_header_match(scenario.match)],
+             "route": [{"destination": _destination(scenario, scenario.match_subset)}]},
+            {"route": route},
+        ]
+    elif scenario.name == "timeout":
+        http = [{"route": route, "timeout": scenario.timeout}]
+    elif scenario.name in ("delay", "abort"):
+        if scenario.name == "delay":
+            fault = {"delay": {"percentage": {"value": scenario.percentage}, "fixedDelay": scenario.delay}}
+        else:
+            fault = {"abort": {"percentage": {"value": scenario.percentage}, "httpStatus": scenario.abort_status}}
+        if scenario.match:
+            http = [{"match": [_header_match(scenario.match)], "fault": fault, "route": route}, {"route": route}]
+        else:
+            http = [{"fault": fault, "route": route}]
+    elif scenario.name == "mirror":
+        http = [{
+            "route": [{"destination": _destination(scenario, scenario.subset), "weight": 100}],
+            "mirror": _destination(scenario, scenario.mirror_subset),
+            "mirrorPercentage": {"value": scenario.mirror_percentage},
+        }]
+    elif scenario.name == "rewrite":
+        gateways = [n if ns == scenario.namespace else "%s/%s" % (ns, n) for ns, n in scenario.gateways]
+        return objects + [{
+            "apiVersion": scenario.api_version, "kind": "VirtualService",
+            "metadata": _metadata(scenario, scenario.object_name),
+            "spec": {
+                "hosts": scenario.hosts, "gateways": gateways,
+                "http": [{
+                    "match": [{"uri": {"prefix": p}} for p in scenario.uri_prefixes],
+                    "rewrite": {"uri": scenario.rewrite_uri},
+                    "route": [{"destination": _destination(scenario, port=scenario.port)}],
+                }],
+            },
+        }]
+    if http is not None:
+        objects.append({
+            "apiVersion": scenario.api_version, "kind": "VirtualService",
+            "metadata": _metadata(scenario, scenario.object_name),
+            "spec": {"hosts": [scenario.host], "http": http},
+        })
+    return objects
+
+
+def backend_service_name(scenario, subset):
+    return "%s-%s" % (scenario.service, subset)
+
+
+def _gateway_api(scenario, service):
+    """Gateway API objects: a Service per subset (the API has no subsets) and an HTTPRoute bound to the host."""
+    ports = (service.get("spec") or {}).get("ports") or []
+    if not ports:
+        raise ValidationError("host %s has no ports to route to" % scenario.service, parameter="host")
+    port = scenario.port or ports[0]["port"]
+    objects = []
+    selector = dict((service.get("spec") or {}).get("selector") or {})
+    for subset, labels in scenario.subsets:
+        spec_ports = []
+        for item in ports:
+            entry = {"name": item.get("name"), "port": item["port"], "targetPort": item.get("targetPort") or item.get("target_port") or item["port"], "protocol": item.get("protocol") or "TCP"}
+            if item.get("appProtocol") or item.get("app_protocol"):
+                entry["appProtocol"] = item.get("appProtocol") or item.get("app_protocol")
+            spec_ports.append(dict((k, v) for k, v in entry.items() if v is not None))
+        merged = dict(selector)
+        merged.update(labels)
+        objects.append({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": _metadata(scenario, backend_service_name(scenario, subset)),
+            "spec": {"ports": spec_ports, "selector": merged},
+        })
+
+    def backend(subset, weight=None):
+        ref = {"name": backend_service_name(scenario, subset) if subset else scenario.service, "port": port}
+        if weight is not None:
+            ref["weight"] = weight
+        return ref
+
+    parent = [{"group": "", "kind": "Service", "name": scenario.service, "port": port}]
+    hostnames = None
+    if scenario.name == "subsets":
+        return objects
+    if scenario.name == "route_all":
+        rules = [{"backendRefs": [backend(scenario.subset)]}]
+    elif scenario.name == "weighted":
+        rules = [{"backendRefs": [backend(s, w) for s, w in scenario.weights]}]
+    elif scenario.name == "header_route":
+        kind = {"exact": "Exact", "regex": "RegularExpression"}[scenario.match["type"]]
+        rules = [
+            {"matches": [{"headers": [{"type": kind, "name": scenario.match["header"], "value": scenario.match["value"]}]}],
+             "backendRefs": [backend(scenario.match_subset)]},
+            {"backendRefs": [backend(scenario.subset)]},
+        ]
+    elif scenario.name == "timeout":
+        rules = [{"backendRefs": [backend(scenario.subset)],
+                  "timeouts": {"request": gateway_api_duration(scenario.timeout_seconds)}}]
+    elif scenario.name == "mirror":
+        mirror = {"backendRef": {"name": backend_service_name(scenario, scenario.mirror_subset), "port": port}}
+        if scenario.mirror_percentage != 100:
+            mirror["percent"] = int(scenario.mirror_percentage)
+        rules = [{"backendRefs": [backend(scenario.subset)],
+                  "filters": [{"type": "RequestMirror", "requestMirror": mirror}]}]
+    else:  # rewrite, through a Gateway API Gateway
+        parent = []
+        for ns, name in scenario.gateways:
+            ref = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": name}
+            if ns != scenario.namespace:
+                ref["namespace"] = ns
+            parent.append(ref)
+        hostnames = [h for h in scenario.hosts if h != "*"] or None
+        rules = [{
+            "matches": [{"path": {"type": "PathPrefix", "value": p}} for p in scenario.uri_prefixes],
+            "filters": [{"type": "URLRewrite",
+                         "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": scenario.rewrite_uri}}}],
+            "backendRefs": [backend(None)],
+        }]
+    spec = {"parentRefs": parent, "rules": rules}
+    if hostnames:
+        spec["hostnames"] = hostnames
+    objects.append({"apiVersion": GATEWAY_API_VERSION, "kind": "HTTPRoute",
+                    "metadata": _metadata(scenario, scenario.object_name), "spec": spec})
+    return objects
+
+
+def removal_refs(scenario):
+    """``(api_version, kind, name)`` of every object ``render`` would produce, from the naming parameters alone."""
+    refs = []
+    if scenario.api == "gateway_api":
+        refs.extend(("v1", "Service", backend_service_name(scenario, n)) for n, _labels in scenario.subsets)
+        if scenario.name != "subsets":
+            refs.append((GATEWAY_API_VERSION, "HTTPRoute", scenario.object_name))
+        return refs
+    if scenario.name != "rewrite":
+        refs.append((scenario.api_version, "DestinationRule", scenario.object_name))
+    if scenario.name not in ("subsets", "circuit_breaker"):
+        refs.append((scenario.api_version, "VirtualService", scenario.object_name))
+    return refs
+
+
+def render(scenario, service=None):
+    """The manifests of ``scenario``; ``service`` is the host Service as read from the cluster (ports, selector)."""
+    if scenario.api == "gateway_api":
+        return copy.deepcopy(_gateway_api(scenario, service or {}))
+    if scenario.name == "rewrite" and scenario.port is None:
+        ports = ((service or {}).get("spec") or {}).get("ports") or []
+        if len(ports) == 1:
+            scenario.port = ports[0]["port"]
+    # Routes are shared between rules while rendering; the manifests must not alias each other.
+    return copy.deepcopy(_istio(scenario))

@@ -1,0 +1,300 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: mesh_probe
+short_description: Send requests from a pod in the mesh, classify the responses and check expectations
+version_added: 0.1.0
+description:
+  - Proves traffic rules the way Istio's documentation tests do, from a client pod inside the mesh so that its sidecar
+    applies the rules. Sends O(requests) requests (O(concurrency) at a time) to O(url) with O(headers), classifies
+    every response, and reports counts, shares and latency percentiles.
+  - The requests run in the client container through one exec of a fixed shell script with C(curl); every value is
+    passed as an argument, never as shell text. The container needs C(sh) and C(curl) (Istio's C(curl) sample, or
+    Bookinfo's ratings container, have both).
+  - Fails when an expectation does not hold (after O(attempts) rounds).
+  - On clusters whose nodes are simulated (kwok) no container runs, so nothing is sent; the result says C(skipped) with
+    the reason. It never reports a pass it did not observe. Written for real clusters (kind, OKE).
+author:
+  - oke.istio maintainers (@oke-istio)
+extends_documentation_fragment:
+  - oke.istio.k8s_auth
+  - oke.istio.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode no request is sent (requests are side effects on the application) and the result is skipped.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    details:
+      - Changes nothing in the cluster's configuration; the application sees the requests.
+options:
+  namespace:
+    description: Namespace of the client pod.
+    type: str
+    default: default
+  client_selector:
+    description: Label selector of the client pod, for example C(app=curl); the first Ready pod (by name) is used.
+    type: str
+    required: true
+  container:
+    description: Container that runs the requests; defaults to the first container that is not C(istio-proxy).
+    type: str
+  url:
+    description: URL to request, for example C(http://productpage:9080/productpage).
+    type: str
+    required: true
+  method:
+    description: HTTP method.
+    type: str
+    default: GET
+  headers:
+    description: Request headers, for example C({end-user: jason}) or C({x-envoy-upstream-rq-timeout-ms: "100"}).
+    type: dict
+    default: {}
+  requests:
+    description: Number of requests per round.
+    type: int
+    default: 10
+  concurrency:
+    description: Requests in flight at once (up to 64).
+    type: int
+    default: 1
+  timeout:
+    description: Seconds each request may take before it counts as class C(error).
+    type: float
+    default: 30
+  classify:
+    description:
+      - Classes of responses; the first entry whose conditions all hold names the class, otherwise the class is the
+        status code (C(error) when no response came).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Name of the class.
+        type: str
+        required: true
+      status:
+        description: Status code the response must have.
+        type: int
+      body_regex:
+        description: Python regular expression searched in the body (first 64 KiB).
+        type: str
+      header:
+        description: 'Response header condition: C(name) and C(regex).'
+        type: dict
+  expect:
+    description:
+      - Expectations on the responses. Each names one subject (C(class), C(status), or C(inbound), a name from
+        O(count_inbound); none means all responses) and bounds on it.
+      - C(share) with C(tolerance) (default 0.1), C(min_share), C(max_share) are fractions between 0 and 1.
+      - C(p50_latency_min) and C(p50_latency_max) bound the median latency in seconds (or a duration such as C(7s)).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      class:
+        description: Class (a O(classify) name, a status code or C(error)).
+        type: str
+      status:
+        description: Status code.
+        type: int
+      inbound:
+        description: Name of a O(count_inbound) entry; its share is requests it received per request sent.
+        type: str
+      share:
+        description: Expected share.
+        type: float
+      tolerance:
+        description: Allowed difference from O(expect[].share).
+        type: float
+      min_share:
+        description: Lowest acceptable share.
+        type: float
+      max_share:
+        description: Highest acceptable share.
+        type: float
+      p50_latency_min:
+        description: Lowest acceptable median latency.
+        type: raw
+      p50_latency_max:
+        description: Highest acceptable median latency.
+        type: raw
+  count_inbound:
+    description:
+      - Pods whose sidecars count the requests they receive during the round (from the Envoy statistics of their
+        C(istio-proxy)), for example the mirror of a mirroring rule, whose responses are never seen by the client.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Name used by O(expect[].inbound).
+        type: str
+        required: true
+      selector:
+        description: Label selector of the pods.
+        type: str
+        required: true
+      namespace:
+        description: Namespace of the pods; defaults to O(namespace).
+        type: str
+  attempts:
+    description: Rounds of requests until every expectation holds; new rules take seconds to reach every sidecar.
+    type: int
+    default: 1
+  attempt_delay:
+    description: Seconds between rounds.
+    type: float
+    default: 3
+seealso:
+  - module: oke.istio.mesh_scenario
+"""
+
+EXAMPLES = r"""
+- name: All requests from jason reach reviews v2 (black stars)
+  oke.istio.mesh_probe:
+    namespace: bookinfo
+    client_selector: app=ratings
+    url: http://productpage:9080/productpage
+    headers: {end-user: jason}
+    requests: 20
+    classify:
+      - {name: v3, body_regex: 'color="red"'}
+      - {name: v2, body_regex: 'color="black"'}
+      - {name: v1, status: 200}
+    expect:
+      - {class: v2, min_share: 1.0}
+
+- name: The circuit breaker rejects some requests
+  oke.istio.mesh_probe:
+    namespace: bookinfo
+    client_selector: app=fortio
+    url: http://productpage:9080/productpage
+    requests: 30
+    concurrency: 3
+    expect:
+      - {status: 503, min_share: 0.01}
+  register: probe
+
+- name: Show the shares
+  ansible.builtin.debug:
+    msg: "{{ probe.report.shares | default(probe.skip_reason) }}"
+"""
+
+RETURN = r"""
+skipped:
+  description: True when no request was sent (simulated nodes, check mode).
+  returned: always
+  type: bool
+skip_reason:
+  description: Why no request was sent.
+  returned: when skipped
+  type: str
+attempts:
+  description: Rounds sent.
+  returned: when not skipped
+  type: int
+report:
+  description: What was observed in the last round.
+  returned: when not skipped
+  type: dict
+  contains:
+    requests:
+      description: Requests sent.
+      type: int
+    counts:
+      description: Responses per class.
+      type: dict
+      sample: {"v1": 52, "v3": 48}
+    shares:
+      description: Share per class (0-1).
+      type: dict
+    status_counts:
+      description: Responses per status code (C(error) for no response).
+      type: dict
+    status_shares:
+      description: Share per status code.
+      type: dict
+    latency:
+      description: Latency percentiles (p50, p90, p99), min, max and mean in seconds.
+      type: dict
+    latency_by_class:
+      description: The same per class.
+      type: dict
+    latency_by_status:
+      description: The same per status code.
+      type: dict
+    inbound:
+      description: Requests each O(count_inbound) entry received during the round.
+      type: dict
+    errors:
+      description: The first transport errors, if any.
+      type: list
+    expectations:
+      description: Every expectation with C(passed), the observed count, share and p50, and why it failed.
+      type: list
+    passed:
+      description: Whether every expectation held.
+      type: bool
+    client:
+      description: The pod and container that sent the requests.
+      type: dict
+"""
+
+from ansible_collections.oke.istio.plugins.module_utils._module import OkeIstioModule
+from ansible_collections.oke.istio.plugins.module_utils._mesh import runner
+
+
+def main():
+    argument_spec = dict(
+        namespace=dict(type="str", default="default"),
+        client_selector=dict(type="str", required=True),
+        container=dict(type="str"),
+        url=dict(type="str", required=True),
+        method=dict(type="str", default="GET"),
+        headers=dict(type="dict", default={}),
+        requests=dict(type="int", default=10),
+        concurrency=dict(type="int", default=1),
+        timeout=dict(type="float", default=30),
+        classify=dict(type="list", elements="dict", default=[], options=dict(
+            name=dict(type="str", required=True),
+            status=dict(type="int"),
+            body_regex=dict(type="str"),
+            header=dict(type="dict"),
+        )),
+        expect=dict(type="list", elements="dict", default=[], options=dict(
+            status=dict(type="int"),
+            inbound=dict(type="str"),
+            share=dict(type="float"),
+            tolerance=dict(type="float"),
+            min_share=dict(type="float"),
+            max_share=dict(type="float"),
+            p50_latency_min=dict(type="raw"),
+            p50_latency_max=dict(type="raw"),
+            **{"class": dict(type="str")}
+        )),
+        count_inbound=dict(type="list", elements="dict", default=[], options=dict(
+            name=dict(type="str", required=True),
+            selector=dict(type="str", required=True),
+            namespace=dict(type="str"),
+        )),
+        attempts=dict(type="int", default=1),
+        attempt_delay=dict(type="float", default=3),
+    )
+    OkeIstioModule(argument_spec=argument_spec).run(runner.run_probe_module)
+
+
+if __name__ == "__main__":
+    main()
