@@ -28,6 +28,8 @@ except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
 
 FIELD_MANAGER = "oke.istio-mesh-telemetry"
 SHARED_ENV = "SHARED_MESH_CONFIG"
+# The public CAs in the proxy image: the APM collector's certificate is checked against them.
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
 def tracer_provider(params, addons_namespace):
@@ -83,7 +85,8 @@ def apm_egress(host, port, namespace):
             "metadata": {"name": "oci-apm-collector", "namespace": namespace},
             "spec": {
                 "host": host,
-                "trafficPolicy": {"portLevelSettings": [{"port": {"number": port}, "tls": {"mode": "SIMPLE", "sni": host}}]},
+                "trafficPolicy": {"portLevelSettings": [{"port": {"number": port}, "tls": {
+                    "mode": "SIMPLE", "sni": host, "caCertificates": SYSTEM_CA_BUNDLE}}]},
             },
         },
     ]

@@ -46,7 +46,8 @@ def test_apm_without_bootstrap_is_zipkin_with_tls_originated():
     kinds = dict((m["kind"], m) for m in extra)
     assert kinds["ServiceEntry"]["spec"]["location"] == "MESH_EXTERNAL"
     tls = kinds["DestinationRule"]["spec"]["trafficPolicy"]["portLevelSettings"][0]["tls"]
-    assert tls == {"mode": "SIMPLE", "sni": "abc.apm-agt.us-ashburn-1.oci.oraclecloud.com"}
+    assert tls == {"mode": "SIMPLE", "sni": "abc.apm-agt.us-ashburn-1.oci.oraclecloud.com",
+                   "caCertificates": "/etc/ssl/certs/ca-certificates.crt"}
     assert secrets == [KEY]
 
 
