@@ -62,7 +62,9 @@ options:
     type: str
     default: ""
   custom_provider:
-    description: For O(tracer=custom), one provider kind and its settings, for example C({zipkin: {service: ..., port: 9411}}).
+    description:
+      - For O(tracer=custom), one provider kind and its settings, for example a C(zipkin) key whose value names the
+        C(service) and C(port) of a Zipkin collector.
     type: dict
   addons_namespace:
     description: Namespace of the Jaeger and Zipkin addons.

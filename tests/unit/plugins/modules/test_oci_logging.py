@@ -49,8 +49,8 @@ def test_check_mode_creates_nothing(run_module, apm_api):
 
 def test_changed_paths_update_the_agent_configuration(run_module, apm_api):
     run_module(oci_logging.main, args(apm_api))
-    result, failed = run_module(oci_logging.main, args(apm_api, log_paths=["/var/log/containers/*_bookinfo_*.log"],
-                                                        _ansible_diff=True))
+    changed_paths = args(apm_api, log_paths=["/var/log/containers/*_bookinfo_*.log"], _ansible_diff=True)
+    result, failed = run_module(oci_logging.main, changed_paths)
     assert not failed and result["actions"]["agent_configuration"] == "update"
     assert result["diff"]["before"]["agent_configuration"]["paths"] == ["/var/log/containers/*.log"]
     assert [r for r in apm_api.state.requests if r["method"] == "PUT"]
