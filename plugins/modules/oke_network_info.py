@@ -21,7 +21,6 @@ requirements:
 extends_documentation_fragment:
   - oke.istio.oci_auth
   - oke.istio.attributes
-  - ansible.builtin.action_common_attributes.info_module
 attributes:
   check_mode:
     support: full

@@ -89,13 +89,13 @@ options:
     description: Add the CA certificate under C(ca.crt) for a gateway server in C(MUTUAL) TLS mode.
     type: bool
     default: false
-  ca_cert:
+  ca_cert_content:
     description:
-      - PEM certificate of an existing CA to issue from, with O(ca_key). Without both a CA is created and kept in
+      - PEM certificate of an existing CA to issue from, with O(ca_key_content). Without both a CA is created and kept in
         O(ca_secret_name).
     type: str
-  ca_key:
-    description: Unencrypted PEM private key of O(ca_cert).
+  ca_key_content:
+    description: Unencrypted PEM private key of O(ca_cert_content).
     type: str
   ca_secret_name:
     description: Secret that keeps a created CA. Defaults to O(name) followed by C(-ca).
@@ -137,8 +137,8 @@ EXAMPLES = r"""
     hosts: [bookinfo.example.com]
     key_type: ecdsa
     mutual: true
-    ca_cert: "{{ lookup('ansible.builtin.file', 'ca.crt') }}"
-    ca_key: "{{ vault_ca_key }}"
+    ca_cert_content: "{{ lookup('ansible.builtin.file', 'ca.crt') }}"
+    ca_key_content: "{{ vault_ca_key }}"
 """
 
 RETURN = r"""
@@ -148,7 +148,7 @@ secret:
   type: dict
   sample: {"name": "bookinfo-credential", "namespace": "istio-system", "type": "kubernetes.io/tls"}
 ca_secret:
-  description: The Secret keeping a created CA; null when O(ca_cert) was given.
+  description: The Secret keeping a created CA; null when O(ca_cert_content) was given.
   returned: state=present
   type: dict
 certificate:
@@ -188,7 +188,7 @@ ca:
   description: Summary of the CA certificate, same fields as RV(certificate).
   returned: state=present
   type: dict
-ca_cert:
+ca_cert_pem:
   description: PEM of the CA certificate, for clients that must trust the gateway.
   returned: state=present
   type: str

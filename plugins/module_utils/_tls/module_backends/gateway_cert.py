@@ -41,8 +41,8 @@ ARGUMENT_SPEC = dict(
     validity_days=dict(type="int", default=365),
     renew_before_days=dict(type="int", default=30),
     mutual=dict(type="bool", default=False),
-    ca_cert=dict(type="str"),
-    ca_key=dict(type="str", no_log=True),
+    ca_cert_content=dict(type="str"),
+    ca_key_content=dict(type="str", no_log=True),
     ca_secret_name=dict(type="str"),
     ca_common_name=dict(type="str", default="oke.istio gateway CA"),
     ca_validity_days=dict(type="int", default=3650),
@@ -136,18 +136,20 @@ class GatewayCertBackend(object):
         if dest and not os.path.isdir(os.path.dirname(os.path.abspath(dest))):
             raise ValidationError("ca_cert_dest: directory %s does not exist" % os.path.dirname(os.path.abspath(dest)))
         self.key_size = crt.validate_key_params(p["key_type"], p["key_size"])
-        if bool(p["ca_cert"]) != bool(p["ca_key"]):
-            raise ValidationError("ca_cert and ca_key go together: give both to use an existing CA, or neither to have one created")
+        if bool(p["ca_cert_content"]) != bool(p["ca_key_content"]):
+            raise ValidationError(
+                "ca_cert_content and ca_key_content go together: give both to use an existing CA, or neither to have one created"
+            )
         self.given_ca = None
-        if p["ca_cert"]:
-            ca_cert = crt.load_certificate(p["ca_cert"], "ca_cert")
-            ca_key = crt.load_private_key(p["ca_key"], "ca_key")
+        if p["ca_cert_content"]:
+            ca_cert = crt.load_certificate(p["ca_cert_content"], "ca_cert_content")
+            ca_key = crt.load_private_key(p["ca_key_content"], "ca_key_content")
             if not crt.key_matches_certificate(ca_key, ca_cert):
-                raise ValidationError("ca_key does not match ca_cert: the private key is not the one of the CA certificate")
+                raise ValidationError("ca_key_content does not match ca_cert_content: the private key is not the one of the CA certificate")
             if not crt.is_ca(ca_cert):
-                raise ValidationError("ca_cert %s is not a CA certificate (basicConstraints CA:FALSE)" % ca_cert.subject.rfc4514_string())
+                raise ValidationError("ca_cert_content %s is not a CA certificate (basicConstraints CA:FALSE)" % ca_cert.subject.rfc4514_string())
             if crt.not_valid_after(ca_cert) <= self.now + datetime.timedelta(days=p["renew_before_days"]):
-                raise ValidationError("ca_cert expires on %s, within renew_before_days; renew the CA first"
+                raise ValidationError("ca_cert_content expires on %s, within renew_before_days; renew the CA first"
                                       % crt.summary(ca_cert)["not_after"])
             self.given_ca = Issued(ca_key, ca_cert)
 
@@ -221,7 +223,7 @@ class GatewayCertBackend(object):
     def absent(self):
         p = self.params
         refs = [ObjectRef("v1", "Secret", p["name"], p["namespace"])]
-        if not p["ca_cert"]:
+        if not p["ca_cert_content"]:
             ca_live = self.applier.get(ObjectRef("v1", "Secret", self.ca_secret_name, p["namespace"]))
             # Only a CA this module created (by its label) is removed with the certificate.
             if ca_live and (ca_live["metadata"].get("labels") or {}).get("app.kubernetes.io/component") == MANAGED_BY["app.kubernetes.io/component"]:
@@ -286,7 +288,7 @@ class GatewayCertBackend(object):
             "ca_secret": None if self.given_ca is not None else {"name": self.ca_secret_name, "namespace": ns},
             "certificate": after["certificate"],
             "ca": after["ca"],
-            "ca_cert": ca_pem.decode("ascii"),
+            "ca_cert_pem": ca_pem.decode("ascii"),
             "reasons": reasons if changed else [],
             "resources": [c.as_result() for c in changes],
             "diff": {"before": before, "after": after, "before_header": "Secret %s/%s" % (ns, p["name"]),

@@ -53,7 +53,7 @@ BAD_INPUT = [
     (dict(hosts=["a.example.com"], validity_days=10, renew_before_days=10), "renew_before_days must be at least 0 and less"),
     (dict(hosts=["a.example.com"], key_type="rsa", key_size=1024), "key_size 1024 is not supported for key_type=rsa"),
     (dict(hosts=["a.example.com"], name="Bad_Name"), "name 'Bad_Name' is not a valid Kubernetes object name"),
-    (dict(hosts=["a.example.com"], ca_cert="x"), "ca_cert and ca_key go together"),
+    (dict(hosts=["a.example.com"], ca_cert_content="x"), "ca_cert_content and ca_key_content go together"),
     (dict(hosts=["a.example.com"], ca_cert_dest="/nonexistent/dir/ca.crt"), "ca_cert_dest: directory /nonexistent/dir"),
 ]
 
@@ -68,19 +68,19 @@ def test_bad_input_fails_before_touching_the_cluster(run_module, tmp_path, args,
 
 
 def test_mismatched_ca_and_key_fail_without_key_material_in_the_message(run_module, tmp_path):
-    ca_pem, _ = _pem_pair()
-    _, other_key = _pem_pair()
+    ca_pem = _pem_pair()[0]
+    other_key = _pem_pair()[1]
     result, failed = run_module(tls_gateway_cert.main, dict(
-        name="gw-cert", hosts=["a.example.com"], ca_cert=ca_pem, ca_key=other_key, kubeconfig=str(tmp_path / "none")))
+        name="gw-cert", hosts=["a.example.com"], ca_cert_content=ca_pem, ca_key_content=other_key, kubeconfig=str(tmp_path / "none")))
     assert failed
-    assert result["msg"] == "ca_key does not match ca_cert: the private key is not the one of the CA certificate"
+    assert result["msg"] == "ca_key_content does not match ca_cert_content: the private key is not the one of the CA certificate"
     assert "PRIVATE KEY" not in repr(result)
 
 
 def test_a_leaf_certificate_is_not_accepted_as_ca(run_module, tmp_path):
     leaf_pem, leaf_key = _pem_pair(ca=False)
     result, failed = run_module(tls_gateway_cert.main, dict(
-        name="gw-cert", hosts=["a.example.com"], ca_cert=leaf_pem, ca_key=leaf_key, kubeconfig=str(tmp_path / "none")))
+        name="gw-cert", hosts=["a.example.com"], ca_cert_content=leaf_pem, ca_key_content=leaf_key, kubeconfig=str(tmp_path / "none")))
     assert failed and "is not a CA certificate" in result["msg"]
 
 
@@ -182,16 +182,16 @@ def test_issues_a_verifiable_certificate_and_leaves_it_alone(run_module, cluster
 def test_a_certificate_close_to_expiry_is_reissued(run_module, cluster):
     api, namespace = cluster
     ca_pem, ca_key_pem = _pem_pair("rsa", 2048)
-    ca, ca_key = crt.load_certificate(ca_pem), crt.load_private_key(ca_key_pem)
+    ca, ca_key_content = crt.load_certificate(ca_pem), crt.load_private_key(ca_key_pem)
     hosts = ["bookinfo.example.com"]
     key = crt.generate_key("rsa", 2048)
     # Issued 360 days ago for 365 days: five days left, inside the default 30-day threshold.
-    old = crt.issue_server(key, hosts, hosts[0], 365, ca, ca_key, now=crt.utcnow() - datetime.timedelta(days=360))
+    old = crt.issue_server(key, hosts, hosts[0], 365, ca, ca_key_content, now=crt.utcnow() - datetime.timedelta(days=360))
     api.create_namespaced_secret(namespace, {
         "metadata": {"name": "gw-cert"}, "type": "kubernetes.io/tls",
         "data": {"tls.crt": base64.b64encode(crt.cert_pem(old)).decode(), "tls.key": base64.b64encode(crt.key_pem(key)).decode()},
     })
-    args = dict(hosts=hosts, ca_cert=ca_pem, ca_key=ca_key_pem)
+    args = dict(hosts=hosts, ca_cert_content=ca_pem, ca_key_content=ca_key_pem)
 
     result, failed = _run(run_module, namespace, renew_before_days=3, **args)
     assert not failed and not result["changed"], result  # five days left, outside a three-day threshold
@@ -219,3 +219,10 @@ def test_a_secret_of_another_type_is_refused_and_left_alone(run_module, cluster)
 def test_a_missing_namespace_fails_and_writes_nothing(run_module):
     result, failed = _run(run_module, "no-such-namespace-%s" % uuid.uuid4().hex[:6])
     assert failed and "nothing was applied" in result["msg"], result
+
+
+def test_no_option_shadows_a_cluster_auth_option():
+    from ansible_collections.oke.istio.plugins.module_utils._argspec import K8S_AUTH_ARG_SPEC
+    from ansible_collections.oke.istio.plugins.module_utils._tls.module_backends.gateway_cert import ARGUMENT_SPEC
+
+    assert not set(ARGUMENT_SPEC) & set(K8S_AUTH_ARG_SPEC)
