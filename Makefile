@@ -32,7 +32,7 @@ lint:
 	@$(WITH_TOOLS) $(ROOT)/hack/with-collection.sh ansible-lint --offline roles playbooks
 
 molecule:
-	@$(WITH_TOOLS) $(ROOT)/hack/with-collection.sh molecule test -s default
+	@$(WITH_TOOLS) $(ROOT)/hack/with-collection.sh molecule test --all
 
 build:
 	@$(WITH_TOOLS) ansible-galaxy collection build --force --output-path $(ROOT)/.cache/dist $(ROOT)

@@ -61,7 +61,7 @@ NODE
 }
 
 running() {
-  kwokctl get clusters 2>/dev/null | grep -qx "$name" && [ -f "$kubeconfig" ] &&
+  kwokctl get clusters 2>/dev/null | grep -x "$name" >/dev/null && [ -f "$kubeconfig" ] &&
     kubectl --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1
 }
 
@@ -95,12 +95,14 @@ up() {
 }
 
 down() {
-  if kwokctl get clusters 2>/dev/null | grep -qx "$name"; then
+  if kwokctl get clusters 2>/dev/null | grep -x "$name" >/dev/null; then
     log "deleting cluster $name"
     kwokctl delete cluster --name "$name" >&2
   fi
   rm -rf "$state"
-  # kwokctl runs each component with the cluster's own directory in its command line.
+  # kwokctl runs each component with the cluster's own directory in its command line; give
+  # them a moment to exit after the signal before calling any of them left behind.
+  for _ in $(seq 1 50); do pgrep -f "/.kwok/clusters/$name/" >/dev/null || break; sleep 0.2; done
   if pgrep -f "/.kwok/clusters/$name/" >/dev/null; then
     log "processes of cluster $name are still running:"; pgrep -af "/.kwok/clusters/$name/" >&2
     exit 1

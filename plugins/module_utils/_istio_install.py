@@ -24,6 +24,7 @@ import tempfile
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._istioctl import IstioctlError
 from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, ObjectRef, parallel_map
+from ansible_collections.oke.istio.plugins.module_utils._k8s.client import get_resource
 from ansible_collections.oke.istio.plugins.module_utils._k8s import waiter as waiters
 
 try:
@@ -306,16 +307,25 @@ class Installer(object):
         return address
 
     def installed_revisions(self, namespace):
-        configmaps = self.client.resources.get(api_version="v1", kind="ConfigMap")
-        items = configmaps.get(namespace=namespace, label_selector="app.kubernetes.io/managed-by=oke.istio").to_dict()
-        return sorted(
+        """Revisions recorded by this collection or running an istiod, whoever installed them."""
+        configmaps = get_resource(self.client, "v1", "ConfigMap").get(
+            namespace=namespace, label_selector="app.kubernetes.io/managed-by=oke.istio"
+        ).to_dict()
+        deployments = get_resource(self.client, "apps/v1", "Deployment").get(namespace=namespace, label_selector="app=istiod").to_dict()
+        recorded = set(
             i["metadata"]["labels"].get("istio.io/rev", "default")
-            for i in items.get("items", [])
+            for i in configmaps.get("items", [])
             if i["metadata"]["name"].startswith(RECORD_PREFIX)
         )
+        running = set((i["metadata"].get("labels") or {}).get("istio.io/rev", "default") for i in deployments.get("items", []))
+        return sorted(recorded | running)
 
     def uninstall(self, operator, revision, purge, check_mode, timeout):
-        """Remove the revision (and CRDs with ``purge``); leave no webhook or cluster role behind once no revision remains."""
+        """Remove the revision (and CRDs with ``purge``); leave no webhook or cluster role behind once no revision remains.
+
+        Whether the revision is installed is told by the objects only it owns (its istiod and its
+        injector webhook) and its record: objects shared with other revisions do not count.
+        """
         manifests = render(self.istioctl, operator, revision)
         refs = []
         for manifest in manifests:
@@ -324,17 +334,38 @@ class Installer(object):
                 continue
             refs.append(ObjectRef(manifest["apiVersion"], manifest["kind"], meta["name"], meta.get("namespace")))
         record = self.record_ref(operator, revision)
-        planned = self.applier.delete(refs + [record], check_mode=True)
-        changed = any(c.changed for c in planned)
-        if check_mode or not changed:
+        owned = [r for r in refs if revision_owned(r)] + [record]
+        planned = self.applier.delete(refs + [record] if purge else owned, check_mode=True)
+        if check_mode or not any(c.changed for c in planned):
             return planned
         self.istioctl.uninstall(revision=revision, purge=purge)
-        others = [r for r in self.installed_revisions(record.namespace) if r != (revision or "default")]
-        leftovers = [r for r in refs if (r.api_version, r.kind) in CLUSTER_LEFTOVER_KINDS] if not others else []
-        remaining = [r for r in refs if r.namespace] + leftovers + [record]
-        # istioctl removes most objects itself; delete what it left and wait until all are gone.
-        self.applier.delete(remaining, wait=True, timeout=timeout)
+        revisions = self.installed_revisions(record.namespace)
+        others = [] if purge else [r for r in revisions if r != (revision or "default")]
+        if others:
+            # The other revisions still use the shared objects; istioctl removed what was this revision's.
+            remaining = [record]
+        else:
+            remaining = [r for r in refs if r.namespace or (r.api_version, r.kind) in CLUSTER_LEFTOVER_KINDS or purge]
+            remaining += [self.record_ref(operator, None if r == "default" else r) for r in revisions] + [record]
+        # Delete what istioctl left and wait until all of it is gone.
+        self.applier.delete(unique_refs(remaining), wait=True, timeout=timeout)
         return planned
+
+
+def revision_owned(ref):
+    """Objects that exist once per revision: istiod and the sidecar injector webhook configuration."""
+    return (ref.kind == "Deployment" and ref.name.startswith("istiod")) or (
+        ref.kind == "MutatingWebhookConfiguration" and ref.name.startswith("istio-sidecar-injector")
+    )
+
+
+def unique_refs(refs):
+    seen, result = set(), []
+    for ref in refs:
+        if str(ref) not in seen:
+            seen.add(str(ref))
+            result.append(ref)
+    return result
 
 
 def object_version(obj):

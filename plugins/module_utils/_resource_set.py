@@ -55,7 +55,7 @@ def run(module):
     manifests = collect_manifests(params["definitions"], params["namespace"])
     if not manifests:
         raise ValidationError("definitions holds no Kubernetes object")
-    applier = Applier(module.client, default_namespace=params["namespace"] or "default")
+    applier = Applier(module.client, field_manager=params["field_manager"], default_namespace=params["namespace"] or "default")
     if params["state"] == "absent":
         refs = [object_ref(m) for m in manifests]
         changes = applier.delete(refs, check_mode=module.check_mode, wait=params["wait"], timeout=params["wait_timeout"])

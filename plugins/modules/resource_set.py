@@ -50,6 +50,14 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  field_manager:
+    description:
+      - The server-side apply field manager. Fields this manager set before and the objects no longer carry are
+        removed from the cluster.
+      - Use a manager of its own for partial objects (a patch of a few fields of an object applied whole elsewhere),
+        so the fields set by the whole object stay.
+    type: str
+    default: oke.istio
 """
 
 EXAMPLES = r"""
@@ -89,6 +97,7 @@ def main():
         definitions=dict(type="raw", required=True),
         namespace=dict(type="str"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
+        field_manager=dict(type="str", default="oke.istio"),
     )
     argument_spec.update(WAIT_ARG_SPEC)
     OkeIstioModule(argument_spec=argument_spec).run(_resource_set.run)

@@ -28,7 +28,7 @@ class LocalClusters(object):
     def down_all(self):
         errors = []
         for name in self.started:
-            proc = subprocess.run([LOCAL_CLUSTER, "down", name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+            proc = subprocess.run([LOCAL_CLUSTER, "down", name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
             if proc.returncode != 0:
                 errors.append(proc.stdout)
         return errors
