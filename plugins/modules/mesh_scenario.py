@@ -52,7 +52,7 @@ options:
       - V(weighted) splits traffic between subsets by O(weights).
       - V(header_route) sends requests matching O(match) to O(match_subset), the rest to O(subset).
       - V(rewrite) rewrites URIs starting with one of O(uri_prefixes) to O(rewrite_uri) on O(gateways) and routes them
-        to the host.
+        to the Service.
       - V(timeout) sets a request timeout on the route to O(subset).
       - V(delay) and V(abort) inject a fixed delay or an HTTP abort for O(percentage) of the requests (those matching
         O(match), if set).
@@ -62,25 +62,27 @@ options:
     required: true
     choices: [subsets, route_all, weighted, header_route, rewrite, timeout, delay, abort, circuit_breaker, mirror]
   namespace:
-    description: Namespace of the scenario's objects (and of the host Service, unless O(host) names another).
+    description: Namespace of the scenario's objects (and of the Service, unless O(service) names another).
     type: str
     default: default
-  host:
+  service:
     description:
-      - The Service the scenario is about, as C(name), C(name.namespace) or C(name.namespace.svc.cluster.local).
+      - The Service (the Istio host) the scenario is about, as C(name), C(name.namespace) or
+        C(name.namespace.svc.cluster.local).
       - It must exist when O(state=present).
+      - Called C(service) because O(host) is the API server's address, as in every module of the collection.
     type: str
     required: true
   name:
     description:
-      - Name of the objects. Defaults to the Service name (C(<service>-rewrite) for O(scenario=rewrite)).
+      - Name of the objects. Defaults to the Service's name (C(<service>-rewrite) for O(scenario=rewrite)).
     type: str
   api:
     description:
       - V(istio) renders Istio networking objects; V(gateway_api) renders Kubernetes Gateway API objects for the
         scenarios it can express (C(subsets), C(route_all), C(weighted), C(header_route), C(rewrite), C(timeout),
         C(mirror)).
-      - With V(gateway_api) each subset becomes a Service C(<service>-<subset>) selecting the host Service's pods with
+      - With V(gateway_api) each subset becomes a Service C(<service>-<subset>) selecting the Service's pods with
         the subset's labels, and timeouts are written in the Gateway API's duration format (C(0.5s) becomes C(500ms)).
     type: str
     choices: [istio, gateway_api]
@@ -128,7 +130,7 @@ options:
     type: list
     elements: str
   port:
-    description: Port of the host Service to route to; defaults to its only (or, for the Gateway API, first) port.
+    description: Port of the Service to route to; defaults to its only (or, for the Gateway API, first) port.
     type: int
   timeout:
     description: Request timeout as a duration, such as C(0.5s) or C(3s).
@@ -158,7 +160,7 @@ options:
   purge:
     description:
       - Also delete other VirtualServices and DestinationRules (HTTPRoutes with O(api=gateway_api)) in O(namespace)
-        that route the same host inside the mesh, so that only the scenario decides.
+        that route the same Service inside the mesh, so that only the scenario decides.
     type: bool
     default: false
   state:
@@ -173,7 +175,7 @@ options:
       - Needs a real data plane (kind, OKE); on simulated nodes the result says skipped and why.
     type: dict
 notes:
-  - Only O(state=present) validates the host and gateways; O(state=absent) deletes what the scenario would render
+  - Only O(state=present) validates the service and gateways; O(state=absent) deletes what the scenario would render
     even when the Service is gone.
 seealso:
   - module: oke.istio.mesh_probe
@@ -185,7 +187,7 @@ EXAMPLES = r"""
   oke.istio.mesh_scenario:
     scenario: route_all
     namespace: bookinfo
-    host: reviews
+    service: reviews
     subsets: [v1, v2, v3]
     subset: v1
 
@@ -193,7 +195,7 @@ EXAMPLES = r"""
   oke.istio.mesh_scenario:
     scenario: weighted
     namespace: bookinfo
-    host: reviews
+    service: reviews
     subsets: [v1, v2, v3]
     weights: {v1: 50, v3: 50}
     verify:
@@ -213,7 +215,7 @@ EXAMPLES = r"""
     scenario: header_route
     api: gateway_api
     namespace: bookinfo
-    host: reviews
+    service: reviews
     subsets: [v1, v2]
     subset: v1
     match: {header: end-user, value: jason}
@@ -223,7 +225,7 @@ EXAMPLES = r"""
   oke.istio.mesh_scenario:
     scenario: circuit_breaker
     namespace: bookinfo
-    host: productpage
+    service: productpage
     subsets: [v1]
     circuit_breaker:
       max_connections: 1
@@ -238,7 +240,7 @@ EXAMPLES = r"""
   oke.istio.mesh_scenario:
     scenario: circuit_breaker
     namespace: bookinfo
-    host: productpage
+    service: productpage
     state: absent
 """
 
@@ -294,7 +296,7 @@ def main():
         scenario=dict(type="str", required=True, choices=["subsets", "route_all", "weighted", "header_route", "rewrite",
                                                           "timeout", "delay", "abort", "circuit_breaker", "mirror"]),
         namespace=dict(type="str", default="default"),
-        host=dict(type="str", required=True),
+        service=dict(type="str", required=True),
         name=dict(type="str"),
         api=dict(type="str", default="istio", choices=["istio", "gateway_api"]),
         api_version=dict(type="str", default="networking.istio.io/v1",

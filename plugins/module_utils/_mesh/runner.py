@@ -37,9 +37,9 @@ def _check_references(client, scenario):
     service = _read(client, "v1", "Service", scenario.service_namespace, scenario.service)
     if service is None:
         raise ValidationError(
-            "host %r is unknown: no Service %s in namespace %s" % (scenario.host, scenario.service,
-                                                                   scenario.service_namespace),
-            parameter="host",
+            "service %r is an unknown host: no Service %s in namespace %s" % (scenario.host, scenario.service,
+                                                                              scenario.service_namespace),
+            parameter="service",
         )
     if scenario.gateways:
         if scenario.api == "gateway_api":

@@ -112,7 +112,7 @@ def _check_name(value, option, pattern=_DNS_LABEL):
 def parse_host(host, namespace):
     """``(service, namespace)`` for a short name, ``svc.ns`` or ``svc.ns.svc[.cluster.local]``."""
     if not isinstance(host, str) or not host:
-        raise ValidationError("host must name a Service (got %r)" % (host,), parameter="host")
+        raise ValidationError("service must name a Service (got %r)" % (host,), parameter="service")
     parts = host.split(".")
     if len(parts) == 1:
         service, ns = parts[0], namespace
@@ -120,11 +120,11 @@ def parse_host(host, namespace):
         service, ns = parts[0], parts[1]
     else:
         raise ValidationError(
-            "host must be a Service name, <service>.<namespace> or <service>.<namespace>.svc.cluster.local (got %r)"
-            % host, parameter="host",
+            "service must be a Service name, <service>.<namespace> or <service>.<namespace>.svc.cluster.local (got %r)"
+            % host, parameter="service",
         )
-    _check_name(service, "host")
-    _check_name(ns, "host")
+    _check_name(service, "service")
+    _check_name(ns, "service")
     return service, ns
 
 
@@ -250,7 +250,7 @@ def _uri(value, option):
 def validate(params, removal=False):
     """Check every parameter of ``params`` (the module's) and return a Scenario, or raise ValidationError.
 
-    With ``removal`` only what names the objects is needed (host, name, api, subsets for the Gateway API).
+    With ``removal`` only what names the objects is needed (service, name, api, subsets for the Gateway API).
     """
     name = params.get("scenario")
     if name not in SCENARIOS:
@@ -278,9 +278,9 @@ def validate(params, removal=False):
             parameter="api_version",
         )
     namespace = _check_name(params.get("namespace") or "default", "namespace")
-    service, service_namespace = parse_host(params.get("host"), namespace)
+    service, service_namespace = parse_host(params.get("service"), namespace)
     if service_namespace != namespace and api == "gateway_api":
-        raise ValidationError("with api=gateway_api, host must be a Service in namespace %s" % namespace, parameter="host")
+        raise ValidationError("with api=gateway_api, service must be in namespace %s" % namespace, parameter="service")
     scenario = Scenario(
         name=name, api=api, api_version=api_version, namespace=namespace, service=service,
         service_namespace=service_namespace,
@@ -462,7 +462,7 @@ def _gateway_api(scenario, service):
     """Gateway API objects: a Service per subset (the API has no subsets) and an HTTPRoute bound to the host."""
     ports = (service.get("spec") or {}).get("ports") or []
     if not ports:
-        raise ValidationError("host %s has no ports to route to" % scenario.service, parameter="host")
+        raise ValidationError("service %s has no ports to route to" % scenario.service, parameter="service")
     port = scenario.port or ports[0]["port"]
     objects = []
     selector = dict((service.get("spec") or {}).get("selector") or {})
@@ -519,12 +519,13 @@ def _gateway_api(scenario, service):
                 ref["namespace"] = ns
             parent.append(ref)
         hostnames = [h for h in scenario.hosts if h != "*"] or None
+        # replacePrefixMatch needs exactly one PathPrefix match per rule.
         rules = [{
-            "matches": [{"path": {"type": "PathPrefix", "value": p}} for p in scenario.uri_prefixes],
+            "matches": [{"path": {"type": "PathPrefix", "value": p}}],
             "filters": [{"type": "URLRewrite",
                          "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": scenario.rewrite_uri}}}],
             "backendRefs": [backend(None)],
-        }]
+        } for p in scenario.uri_prefixes]
     spec = {"parentRefs": parent, "rules": rules}
     if hostnames:
         spec["hostnames"] = hostnames
