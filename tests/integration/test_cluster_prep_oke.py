@@ -7,7 +7,7 @@
 The local OKE API server stands in for OCI and describes the local control plane as an OKE cluster (its API server
 address and CA); a stand-in ``oci`` command plays ``oci ce cluster generate-token`` and hands out a token of a
 cluster-admin service account. Everything else is real: the oci SDK, the kubeconfig written, the Kubernetes API,
-istioctl. Runs only when OKE_ISTIO_KUBECONFIG names a reachable local cluster (hack/local-cluster.sh up NAME).
+istioctl, and a local control plane started for the test (hack/local-cluster.sh).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,13 +28,7 @@ import yaml
 
 from ansible_collections.oke.istio.tests.unit.plugins.module_utils.oke_api_server import oke_api  # noqa: F401  # pylint: disable=unused-import
 
-KUBECONFIG = os.environ.get("OKE_ISTIO_KUBECONFIG", "")
 ISTIOCTL = os.path.join(os.environ.get("OKE_ISTIO_TOOLS", ""), "istioctl")
-
-pytestmark = pytest.mark.skipif(
-    not (KUBECONFIG and os.path.isfile(KUBECONFIG) and shutil.which("ansible-playbook") and os.path.isfile(ISTIOCTL)),
-    reason="needs a local cluster (OKE_ISTIO_KUBECONFIG), ansible-playbook and the environment's istioctl",
-)
 
 FAKE_OCI = r'''#!%(python)s
 import json, sys
@@ -48,10 +42,16 @@ print(json.dumps({"apiVersion": "client.authentication.k8s.io/v1beta1", "kind": 
 '''
 
 
-def _admin_token():
+@pytest.fixture(scope="module")
+def local_kubeconfig(local_clusters):
+    assert shutil.which("ansible-playbook") and os.path.isfile(ISTIOCTL), "the environment of hack/install-tools.sh is needed"
+    return local_clusters.up("prep-oke")
+
+
+def _admin_token(kubeconfig):
     from kubernetes import client, config
 
-    api_client = config.new_client_from_config(config_file=KUBECONFIG)
+    api_client = config.new_client_from_config(config_file=kubeconfig)
     core, rbac = client.CoreV1Api(api_client), client.RbacAuthorizationV1Api(api_client)
     name, namespace = "oke-user", "kube-system"
     try:
@@ -72,8 +72,8 @@ def _admin_token():
     return request.status.token
 
 
-def _local_endpoint():
-    with open(KUBECONFIG) as handle:
+def _local_endpoint(kubeconfig):
+    with open(kubeconfig) as handle:
         data = yaml.safe_load(handle)
     cluster = data["clusters"][0]["cluster"]
     if "certificate-authority-data" in cluster:
@@ -85,14 +85,14 @@ def _local_endpoint():
 
 
 @pytest.fixture
-def oke_cluster(oke_api, tmp_path):
-    endpoint, ca = _local_endpoint()
+def oke_cluster(oke_api, local_kubeconfig, tmp_path):
+    endpoint, ca = _local_endpoint(local_kubeconfig)
     cluster = oke_api.state.add_cluster(suffix="local", name="local", version="v1.35.4")
     cluster["endpoints"]["publicEndpoint"] = endpoint
     oke_api.state.ca_data[cluster["id"]] = ca
     oke_api.state.add_node_pool(cluster, name="simulated-pool")
     fake_oci = tmp_path / "oci"
-    fake_oci.write_text(FAKE_OCI % dict(python=sys.executable, cluster_id=cluster["id"], token=_admin_token()))
+    fake_oci.write_text(FAKE_OCI % dict(python=sys.executable, cluster_id=cluster["id"], token=_admin_token(local_kubeconfig)))
     fake_oci.chmod(0o755)
     return cluster, str(fake_oci)
 
