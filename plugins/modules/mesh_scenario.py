@@ -56,7 +56,8 @@ options:
       - V(timeout) sets a request timeout on the route to O(subset).
       - V(delay) and V(abort) inject a fixed delay or an HTTP abort for O(percentage) of the requests (those matching
         O(match), if set).
-      - V(circuit_breaker) sets connection pool limits and outlier detection on the DestinationRule.
+      - V(circuit_breaker) sets connection pool limits and outlier detection on the DestinationRule (and, with
+        O(subset), routes every request to that subset).
       - V(mirror) routes everything to O(subset) and mirrors O(mirror_percentage) of it to O(mirror_subset).
     type: str
     required: true
@@ -99,7 +100,7 @@ options:
     type: list
     elements: raw
   subset:
-    description: The subset that receives the traffic (the default route with O(match)).
+    description: The subset that receives the traffic (the default route with O(match)); optional for V(circuit_breaker).
     type: str
   weights:
     description: Integer weight per subset name; the weights must sum to 100.

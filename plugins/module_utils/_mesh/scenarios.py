@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
+import json
 import re
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
@@ -50,7 +50,9 @@ SCENARIOS = {
         uses=("subsets", "subset", "abort_status", "percentage", "match"), requires=("subsets", "subset"),
         gateway_api=False,
     ),
-    "circuit_breaker": dict(uses=("subsets", "circuit_breaker"), requires=("circuit_breaker",), gateway_api=False),
+    # With subset, also routes everything there: the runbook's circuit breaker sits under an all-v1 route.
+    "circuit_breaker": dict(uses=("subsets", "subset", "circuit_breaker"), requires=("circuit_breaker",),
+                            gateway_api=False),
     "mirror": dict(
         uses=("subsets", "subset", "mirror_subset", "mirror_percentage"),
         requires=("subsets", "subset", "mirror_subset"), gateway_api=True,
@@ -292,8 +294,9 @@ def validate(params, removal=False):
         abort_status=None, percentage=None, circuit_breaker=None, mirror_subset=None, mirror_percentage=None,
     )
     if removal:
+        scenario.subset = params.get("subset")
         return scenario
-    if "subset" in spec["uses"]:
+    if "subset" in spec["uses"] and (params.get("subset") is not None or "subset" in spec["requires"]):
         scenario.subset = _known_subset(scenario, "subset", params.get("subset"))
     if name == "weighted":
         scenario.weights = _weights(params.get("weights"), scenario)
@@ -404,7 +407,7 @@ def _istio(scenario):
         })
     http = None
     route = [{"destination": _destination(scenario, scenario.subset)}] if scenario.subset else None
-    if scenario.name == "route_all":
+    if scenario.name == "route_all" or (scenario.name == "circuit_breaker" and route):
         http = [{"route": route}]
     elif scenario.name == "weighted":
         http = [{"route": [{"destination": _destination(scenario, s), "weight": w} for s, w in scenario.weights]}]
@@ -534,6 +537,11 @@ def _gateway_api(scenario, service):
     return objects
 
 
+def _unshared(objects):
+    """A copy without shared parts: rules share routes while rendering (deepcopy would keep them shared)."""
+    return json.loads(json.dumps(objects))
+
+
 def removal_refs(scenario):
     """``(api_version, kind, name)`` of every object ``render`` would produce, from the naming parameters alone."""
     refs = []
@@ -544,7 +552,7 @@ def removal_refs(scenario):
         return refs
     if scenario.name != "rewrite":
         refs.append((scenario.api_version, "DestinationRule", scenario.object_name))
-    if scenario.name not in ("subsets", "circuit_breaker"):
+    if scenario.name not in ("subsets", "circuit_breaker") or scenario.subset:
         refs.append((scenario.api_version, "VirtualService", scenario.object_name))
     return refs
 
@@ -552,10 +560,9 @@ def removal_refs(scenario):
 def render(scenario, service=None):
     """The manifests of ``scenario``; ``service`` is the host Service as read from the cluster (ports, selector)."""
     if scenario.api == "gateway_api":
-        return copy.deepcopy(_gateway_api(scenario, service or {}))
+        return _unshared(_gateway_api(scenario, service or {}))
     if scenario.name == "rewrite" and scenario.port is None:
         ports = ((service or {}).get("spec") or {}).get("ports") or []
         if len(ports) == 1:
             scenario.port = ports[0]["port"]
-    # Routes are shared between rules while rendering; the manifests must not alias each other.
-    return copy.deepcopy(_istio(scenario))
+    return _unshared(_istio(scenario))
