@@ -1,0 +1,271 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+
+import pytest
+
+from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
+from ansible_collections.oke.istio.plugins.module_utils._mesh import probe
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "mesh")
+MARKER = "@@mesh-probe-0123456789abcdef0123456789abcdef"
+
+REVIEWS_CLASSES = [
+    {"name": "v3", "status": 200, "body_regex": '"color": ?"red"'},
+    {"name": "v2", "status": 200, "body_regex": '"color": ?"black"'},
+    {"name": "v1", "status": 200},
+]
+
+
+def recorded():
+    with open(os.path.join(FIXTURES, "reviews_probe_output.txt")) as handle:
+        return probe.parse_output(handle.read(), MARKER)
+
+
+def options(**overrides):
+    params = dict(client_selector="app=curl", url="http://reviews:9080/reviews/0", classify=REVIEWS_CLASSES)
+    params.update(overrides)
+    return probe.check_options(params)
+
+
+# -- parsing and classification of recorded responses ----------------------------------------------
+
+
+def test_parse_recorded_output():
+    samples = recorded()
+    assert [s["index"] for s in samples] == list(range(10))
+    assert [s["status"] for s in samples] == [200, 200, 200, 200, 200, 200, 503, 200, None, 200]
+    assert samples[0]["latency"] == 0.021
+    assert samples[0]["headers"]["server"] == "envoy"
+    assert samples[0]["body"].startswith('{"id": "0","podname": "reviews-v1')
+    assert samples[0]["error"] is None
+    assert samples[6]["body"].endswith("reset reason: overflow")
+    assert samples[8]["error"].startswith("curl: (28) Operation timed out")
+    assert samples[8]["latency"] == 2.001
+
+
+def test_classifier_first_match_wins_else_status():
+    rules = options()["classify"]
+    assert [probe.classify(s, rules) for s in recorded()] == ["v1", "v3", "v1", "v2", "v3", "v1", "503", "v2", "error", "v1"]
+
+
+def test_classifier_on_headers():
+    rules = probe.check_classify([{"name": "tagged", "header": {"name": "X-Mesh-Version", "regex": "^v2$"}},
+                                  {"name": "overloaded", "status": 503, "header": {"name": "x-envoy-overloaded"}}])
+    classes = [probe.classify(s, rules) for s in recorded()]
+    assert classes.count("tagged") == 2
+    assert classes[6] == "overloaded"
+
+
+def test_statistics_of_recorded_samples():
+    stats = probe.statistics(recorded(), options()["classify"])
+    assert stats["requests"] == 10
+    assert stats["counts"] == {"v1": 4, "v3": 2, "v2": 2, "503": 1, "error": 1}
+    assert stats["shares"]["v1"] == 0.4
+    assert stats["status_counts"] == {"200": 8, "503": 1, "error": 1}
+    assert stats["latency"]["min"] == 0.002 and stats["latency"]["max"] == 2.001
+    # Sorted latencies: .002 .019 .020 .021 .022 .034 .038 .041 .045 2.001 -> median between .022 and .034.
+    assert stats["latency"]["p50"] == pytest.approx(0.028)
+    assert stats["latency_by_class"]["v1"]["p50"] == pytest.approx(0.0205)
+    assert stats["errors"] == ["curl: (28) Operation timed out after 2001 milliseconds with 0 bytes received"]
+
+
+def test_percentile_interpolates():
+    assert probe.percentile([], 50) is None
+    assert probe.percentile([7.0], 99) == 7.0
+    assert probe.percentile([1, 2, 3, 4], 50) == 2.5
+    assert probe.percentile([1, 2, 3, 4, 5], 90) == pytest.approx(4.6)
+    assert probe.percentile([None, 3, 1], 50) == 2
+
+
+def test_report_passes_and_fails_per_expectation():
+    opts = options(expect=[
+        {"class": "v1", "share": 0.5, "tolerance": 0.1},       # 40 %: within 10 points
+        {"class": "v3", "share": 0.5, "tolerance": 0.1},       # 20 %: fails
+        {"status": 503, "min_share": 0.01},                    # the circuit breaker's "503 share > 0"
+        {"class": "v2", "min_share": 1.0},                     # "all jason requests reach v2": fails
+        {"p50_latency_max": 0.1},
+        {"class": "v1", "p50_latency_min": "7s"},              # a 7 s delay was not observed: fails
+        {"class": "error", "max_share": 0.1},
+    ])
+    report = probe.report(recorded(), opts)
+    verdicts = [e["passed"] for e in report["expectations"]]
+    assert verdicts == [True, False, True, False, True, False, True]
+    assert report["passed"] is False
+    assert report["expectations"][1]["reason"] == "share 20.0% is not within 10% of 50%"
+    assert report["expectations"][3]["observed_share"] == 0.2
+    assert "p50 latency 0.021s is below 7s" in report["expectations"][5]["reason"]
+    assert report["expectations"][0]["expectation"] == "class v1: share 50% +/- 10%"
+
+
+def test_report_counts_inbound_copies():
+    opts = probe.check_options(dict(client_selector="app=curl", url="http://reviews:9080/", classify=REVIEWS_CLASSES,
+                                    count_inbound=[{"name": "mirror", "selector": "app=reviews,version=v2"}],
+                                    expect=[{"inbound": "mirror", "min_share": 0.8}]))
+    assert probe.report(recorded(), opts, {"mirror": 10})["passed"] is True
+    failed = probe.report(recorded(), opts, {"mirror": 3})
+    assert failed["passed"] is False and failed["inbound"] == {"mirror": 3}
+
+
+def test_latency_expectation_per_status():
+    opts = options(expect=[{"status": 503, "min_share": 0.05, "p50_latency_max": 0.01}])
+    assert probe.report(recorded(), opts)["passed"] is True
+
+
+def test_sum_inbound_requests_from_envoy_stats():
+    stats = "\n".join([
+        "cluster.inbound|9080||.upstream_rq_total: 17",
+        "cluster.inbound|9090||.upstream_rq_total: 3",
+        "cluster.outbound|9080||ratings.bookinfo.svc.cluster.local.upstream_rq_total: 40",
+        "cluster.inbound|9080||.upstream_rq_timeout: 1",
+    ])
+    assert probe.sum_inbound_requests(stats) == 20
+
+
+# -- options: every error names its parameter -------------------------------------------------------
+
+INVALID = [
+    (dict(url="reviews:9080"), "url"),
+    (dict(client_selector=" "), "client_selector"),
+    (dict(method="GET /"), "method"),
+    (dict(headers={"end user": "jason"}), "headers"),
+    (dict(headers={"end-user": "jason\r\nx: y"}), "headers"),
+    (dict(requests=0), "requests"),
+    (dict(requests=10001), "requests"),
+    (dict(concurrency=65), "concurrency"),
+    (dict(timeout=0), "timeout"),
+    (dict(timeout="soon"), "timeout"),
+    (dict(attempts=0), "attempts"),
+    (dict(attempt_delay=-1), "attempt_delay"),
+    (dict(classify=[{"status": 200}]), "classify[0].name"),
+    (dict(classify=[{"name": "a"}]), "classify[0]"),
+    (dict(classify=[{"name": "a", "body_regex": "("}]), "classify[0].body_regex"),
+    (dict(classify=[{"name": "a", "status": 200}, {"name": "a", "status": 503}]), "classify[1].name"),
+    (dict(classify=[{"name": "a", "status": 99}]), "classify[0].status"),
+    (dict(classify=[{"name": "a", "header": {"regex": "x"}}]), "classify[0].header"),
+    (dict(classify=[{"name": "a", "header": {"name": "x", "regex": "["}}]), "classify[0].header.regex"),
+    (dict(classify=[{"name": "a", "stat": 200}]), "classify[0]"),
+    (dict(expect=[{"class": "v4", "min_share": 1}]), "expect[0].class"),
+    (dict(expect=[{"class": "v1", "share": 50}]), "expect[0].share"),
+    (dict(expect=[{"class": "v1", "tolerance": 0.1}]), "expect[0].tolerance"),
+    (dict(expect=[{"class": "v1"}]), "expect[0]"),
+    (dict(expect=[{"min_share": 0.5}]), "expect[0]"),
+    (dict(expect=[{"class": "v1", "status": 200, "min_share": 1}]), "expect[0]"),
+    (dict(expect=[{"class": "v1", "min_share": 0.9, "max_share": 0.5}]), "expect[0].min_share"),
+    (dict(expect=[{"p50_latency_min": "a while"}]), "expect[0].p50_latency_min"),
+    (dict(expect=[{"p50_latency_max": -1}]), "expect[0].p50_latency_max"),
+    (dict(expect=[{"inbound": "mirror", "min_share": 1}]), "expect[0].inbound"),
+    (dict(expect=[{"status": 600, "min_share": 1}]), "expect[0].status"),
+    (dict(expect=[{"class": "v1", "min_share": 1, "p99": 3}]), "expect[0]"),
+    (dict(count_inbound=[{"name": "m"}]), "count_inbound[0]"),
+]
+
+
+@pytest.mark.parametrize("overrides,parameter", INVALID, ids=[p for _o, p in INVALID])
+def test_invalid_options_name_the_parameter(overrides, parameter):
+    with pytest.raises(ValidationError) as info:
+        options(**overrides)
+    assert info.value.details["parameter"] == parameter
+    assert parameter in info.value.msg
+
+
+def test_verify_prefix_in_errors():
+    with pytest.raises(ValidationError) as info:
+        probe.check_options(dict(client_selector="app=curl", url="http://x/", requests=-1), prefix="verify.")
+    assert info.value.details["parameter"] == "verify.requests"
+
+
+def test_status_code_and_error_are_valid_classes():
+    checked = options(expect=[{"class": "503", "min_share": 0.1}, {"class": "error", "max_share": 0}])
+    assert [e["class"] for e in checked["expect"]] == ["503", "error"]
+
+
+def test_command_passes_values_as_arguments():
+    argv = probe.command("http://reviews:9080/r?a=1&b=$(id)", "GET", {"end-user": "jason; rm -rf /"}, 20, 3, 2.5, "@@m")
+    assert argv[:3] == ["sh", "-c", probe.SCRIPT]
+    assert argv[3:] == ["mesh-probe", "http://reviews:9080/r?a=1&b=$(id)", "GET", "20", "3", "2.5", "@@m",
+                        "-H", "end-user: jason; rm -rf /"]
+
+
+# -- the script itself, against a local HTTP server -------------------------------------------------
+
+
+@pytest.fixture
+def http_server():
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    lock = threading.Lock()
+    in_flight = {"now": 0, "max": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            with lock:
+                in_flight["now"] += 1
+                in_flight["max"] = max(in_flight["max"], in_flight["now"])
+            if self.path.startswith("/slow"):
+                time.sleep(0.3)
+            with lock:
+                in_flight["now"] -= 1
+            user = self.headers.get("end-user", "")
+            status = 503 if self.path.startswith("/fail") else 200
+            body = ('{"user": "%s", "color": "%s"}' % (user, "black" if user == "jason" else "none")).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("X-Version", "v2" if user == "jason" else "v1")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.daemon = True
+    thread.start()
+    server.in_flight = in_flight
+    server.url = "http://127.0.0.1:%d" % server.server_address[1]
+    yield server
+    server.shutdown()
+
+
+@pytest.mark.skipif(not shutil.which("curl") or not shutil.which("sh"), reason="needs sh and curl")
+def test_script_runs_requests_and_reports_them(http_server):
+    marker = probe.new_marker()
+    argv = probe.command(http_server.url + "/slow", "GET", {"end-user": "jason"}, 6, 3, 5, marker)
+    out = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True).stdout.decode()
+    samples = probe.parse_output(out, marker)
+    assert [s["index"] for s in samples] == list(range(6))
+    assert all(s["status"] == 200 and s["latency"] >= 0.3 for s in samples)
+    assert samples[0]["body"] == '{"user": "jason", "color": "black"}'
+    assert samples[0]["headers"]["x-version"] == "v2"
+    # Requests overlapped: the concurrency is real.
+    assert http_server.in_flight["max"] >= 2
+    opts = probe.check_options(dict(client_selector="app=x", url=http_server.url, classify=[
+        {"name": "jason", "body_regex": '"color": "black"', "header": {"name": "x-version", "regex": "v2"}}],
+        expect=[{"class": "jason", "min_share": 1.0, "p50_latency_min": 0.3}]))
+    assert probe.report(samples, opts)["passed"] is True
+
+
+@pytest.mark.skipif(not shutil.which("curl") or not shutil.which("sh"), reason="needs sh and curl")
+def test_script_reports_failures_and_unreachable(http_server):
+    marker = probe.new_marker()
+    out = subprocess.run(probe.command(http_server.url + "/fail", "GET", {}, 2, 1, 5, marker),
+                         stdout=subprocess.PIPE, check=True).stdout.decode()
+    assert [s["status"] for s in probe.parse_output(out, marker)] == [503, 503]
+    out = subprocess.run(probe.command("http://127.0.0.1:1/", "GET", {}, 2, 2, 2, marker),
+                         stdout=subprocess.PIPE, check=True).stdout.decode()
+    samples = probe.parse_output(out, marker)
+    assert [s["status"] for s in samples] == [None, None]
+    assert all(s["error"] for s in samples)
+    assert probe.classify(samples[0], []) == "error"

@@ -1,0 +1,157 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+
+from ansible_collections.oke.istio.plugins.module_utils import _module
+from ansible_collections.oke.istio.plugins.module_utils._mesh import probe
+from ansible_collections.oke.istio.plugins.modules import mesh_probe, mesh_scenario
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "module_utils", "fixtures", "mesh")
+
+
+class _Result(object):
+    def __init__(self, data):
+        self.data = data
+
+    def to_dict(self):
+        return self.data
+
+
+class _Resource(object):
+    def __init__(self, items):
+        self.items = items
+
+    def get(self, **kwargs):
+        return _Result({"items": self.items})
+
+
+class _Resources(object):
+    def __init__(self, nodes, pods):
+        self.by_kind = {"Node": _Resource(nodes), "Pod": _Resource(pods)}
+
+    def get(self, api_version, kind):
+        return self.by_kind[kind]
+
+
+class FakeClient(object):
+    def __init__(self, simulated):
+        annotations = {"kwok.x-k8s.io/node": "fake"} if simulated else {}
+        nodes = [{"metadata": {"name": "worker-1", "annotations": annotations}}]
+        pods = [{
+            "metadata": {"name": "curl-1"},
+            "spec": {"containers": [{"name": "istio-proxy"}, {"name": "curl"}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+        }]
+        self.resources = _Resources(nodes, pods)
+
+
+@pytest.fixture
+def cluster(monkeypatch):
+    """Replace the module's cluster client; ``cluster(simulated)`` installs one."""
+    def install(simulated):
+        client = FakeClient(simulated)
+        monkeypatch.setattr(_module.OkeIstioModule, "client", property(lambda self: client))
+        return client
+    return install
+
+
+@pytest.fixture
+def recorded_exec(monkeypatch):
+    """exec_in_pod answers with the recorded reviews responses, whatever marker the probe chose."""
+    with open(os.path.join(FIXTURES, "reviews_probe_output.txt")) as handle:
+        recorded = handle.read()
+    calls = []
+
+    def fake_exec(client, namespace, pod, container, argv, timeout):
+        calls.append(dict(namespace=namespace, pod=pod, container=container, argv=argv))
+        return 0, recorded.replace("@@mesh-probe-0123456789abcdef0123456789abcdef", argv[9]), ""
+
+    monkeypatch.setattr(probe, "exec_in_pod", fake_exec)
+    return calls
+
+
+PROBE_ARGS = dict(
+    namespace="bookinfo", client_selector="app=curl", url="http://reviews:9080/reviews/0",
+    classify=[{"name": "v3", "body_regex": '"color": ?"red"'}, {"name": "v2", "body_regex": '"color": ?"black"'},
+              {"name": "v1", "status": 200}],
+)
+
+
+def test_probe_is_skipped_on_simulated_nodes(run_module, cluster, recorded_exec):
+    cluster(simulated=True)
+    args = dict(PROBE_ARGS, expect=[{"class": "v1", "min_share": 1.0}])
+    result, failed = run_module(mesh_probe.main, args)
+    assert not failed
+    assert result["skipped"] is True
+    assert "simulated by kwok" in result["skip_reason"]
+    assert "report" not in result
+    assert recorded_exec == []
+
+
+def test_probe_reports_on_a_real_data_plane(run_module, cluster, recorded_exec):
+    cluster(simulated=False)
+    args = dict(PROBE_ARGS, headers={"end-user": "jason"}, expect=[{"class": "v1", "share": 0.5, "tolerance": 0.15},
+                                                                     {"status": 503, "min_share": 0.05}])
+    result, failed = run_module(mesh_probe.main, args)
+    assert not failed, result
+    assert result["skipped"] is False and result["changed"] is False
+    assert result["report"]["counts"]["v1"] == 4
+    assert result["report"]["client"] == {"namespace": "bookinfo", "pod": "curl-1", "container": "curl"}
+    assert [e["passed"] for e in result["report"]["expectations"]] == [True, True]
+    assert recorded_exec[0]["container"] == "curl"
+    assert recorded_exec[0]["argv"][-2:] == ["-H", "end-user: jason"]
+
+
+def test_probe_fails_when_an_expectation_fails(run_module, cluster, recorded_exec):
+    cluster(simulated=False)
+    args = dict(PROBE_ARGS, attempts=2, attempt_delay=0, expect=[{"class": "v2", "min_share": 1.0}])
+    result, failed = run_module(mesh_probe.main, args)
+    assert failed
+    assert result["msg"].startswith("1 of 1 traffic expectation(s) failed: class v2: share >= 100%")
+    assert result["report"]["passed"] is False
+    assert result["attempts"] == 2 and len(recorded_exec) == 2
+
+
+def test_probe_sends_nothing_in_check_mode(run_module, cluster, recorded_exec):
+    cluster(simulated=False)
+    result, failed = run_module(mesh_probe.main, dict(PROBE_ARGS, _ansible_check_mode=True))
+    assert not failed and result["skipped"] is True and recorded_exec == []
+
+
+def test_probe_names_a_bad_option_before_any_request(run_module, cluster, recorded_exec):
+    cluster(simulated=False)
+    result, failed = run_module(mesh_probe.main, dict(PROBE_ARGS, expect=[{"class": "v9", "min_share": 1}]))
+    assert failed and "expect[0].class" in result["msg"]
+    assert recorded_exec == []
+
+
+@pytest.mark.parametrize("args,parameter", [
+    (dict(scenario="weighted", subsets=["v1", "v3"], weights={"v1": 50, "v3": 40}), "weights"),
+    (dict(scenario="route_all", subsets=["v1"], subset="v2"), "subset"),
+    (dict(scenario="timeout", subsets=["v1"], subset="v1", timeout="fast"), "timeout"),
+    (dict(scenario="delay", subsets=["v1"], subset="v1", delay="2s", percentage=101), "percentage"),
+    (dict(scenario="route_all", subsets=["v1"], subset="v1", verify={"url": "http://x/", "client_selector": "a=b",
+                                                                    "requests": 0}), "verify.requests"),
+])
+def test_scenario_rejects_bad_input_before_reaching_the_cluster(run_module, monkeypatch, args, parameter):
+    def no_cluster(self):
+        raise AssertionError("the cluster was reached")
+
+    monkeypatch.setattr(_module.OkeIstioModule, "client", property(no_cluster))
+    result, failed = run_module(mesh_scenario.main, dict(args, namespace="bookinfo", service="reviews"))
+    assert failed
+    assert parameter in result["msg"]
+    assert result["parameter"] == parameter
+
+
+def test_unknown_scenario_is_refused_by_the_argument_spec(run_module):
+    result, failed = run_module(mesh_scenario.main, dict(scenario="teleport", service="reviews"))
+    assert failed and "scenario" in result["msg"]
