@@ -58,7 +58,7 @@ options:
     type: str
     default: GET
   headers:
-    description: Request headers, for example C({end-user: jason}) or C({x-envoy-upstream-rq-timeout-ms: "100"}).
+    description: 'Request headers, for example C({"end-user": "jason"}) or C({"x-envoy-upstream-rq-timeout-ms": "100"}).'
     type: dict
     default: {}
   requests:

@@ -361,8 +361,8 @@ def _describe(item):
                else "inbound %s" % item["inbound"] if item["inbound"] is not None else "all responses")
     parts = []
     if item["share"] is not None:
-        parts.append("share %g%% +/- %g%%" % (item["share"] * 100, (item["tolerance"] if item["tolerance"] is not None
-                                                                   else DEFAULT_TOLERANCE) * 100))
+        tolerance = item["tolerance"] if item["tolerance"] is not None else DEFAULT_TOLERANCE
+        parts.append("share %g%% +/- %g%%" % (item["share"] * 100, tolerance * 100))
     if item["min_share"] is not None:
         parts.append("share >= %g%%" % (item["min_share"] * 100))
     if item["max_share"] is not None:
@@ -391,7 +391,7 @@ def evaluate(expectations, stats, inbound=None):
         else:
             count, p50 = total, stats["latency"]["p50"]
         if item["status"] is not None and (item["p50_latency_min"] is not None or item["p50_latency_max"] is not None):
-            p50 = percentile([s for s in stats.get("_status_latency", {}).get(str(item["status"]), [])], 50)
+            p50 = percentile(stats.get("_status_latency", {}).get(str(item["status"]), []), 50)
         share = None if count is None or not total else count / float(total)
         failures = []
         if share is None and any(item[k] is not None for k in ("share", "min_share", "max_share")):
@@ -478,8 +478,8 @@ def _container(pod, wanted, option):
     names = [c["name"] for c in pod["spec"]["containers"]]
     if wanted:
         if wanted not in names:
-            raise ValidationError("%s %r is not a container of pod %s (%s)" % (option, wanted, pod["metadata"]["name"],
-                                                                                ", ".join(names)), parameter=option)
+            raise ValidationError("%s %r is not a container of pod %s (%s)"
+                                  % (option, wanted, pod["metadata"]["name"], ", ".join(names)), parameter=option)
         return wanted
     for name in names:
         if name != "istio-proxy":

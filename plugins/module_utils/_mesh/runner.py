@@ -52,8 +52,8 @@ def _check_references(client, scenario):
             except ClusterError as exc:
                 raise ValidationError("gateways: %s" % exc.msg, parameter="gateways")
             if found is None:
-                raise ValidationError("gateways names %s/%s, but no %s %s exists there" % (namespace, name, api_version,
-                                                                                          kind), parameter="gateways")
+                raise ValidationError("gateways names %s/%s, but no %s %s exists there"
+                                      % (namespace, name, api_version, kind), parameter="gateways")
     return service
 
 

@@ -472,9 +472,8 @@ def _gateway_api(scenario, service):
     for subset, labels in scenario.subsets:
         spec_ports = []
         for item in ports:
-            entry = {"name": item.get("name"), "port": item["port"], "targetPort": item.get("targetPort") or item.get("target_port") or item["port"], "protocol": item.get("protocol") or "TCP"}
-            if item.get("appProtocol") or item.get("app_protocol"):
-                entry["appProtocol"] = item.get("appProtocol") or item.get("app_protocol")
+            entry = {"name": item.get("name"), "port": item["port"], "targetPort": item.get("targetPort") or item["port"],
+                     "protocol": item.get("protocol") or "TCP", "appProtocol": item.get("appProtocol")}
             spec_ports.append(dict((k, v) for k, v in entry.items() if v is not None))
         merged = dict(selector)
         merged.update(labels)

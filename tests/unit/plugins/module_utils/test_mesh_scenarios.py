@@ -18,11 +18,11 @@ PRODUCTPAGE = {"spec": {"selector": {"app": "productpage"}, "ports": [{"port": 9
 SUBSETS = ["v1", "v2", "v3"]
 
 
-def render(live=SERVICE, **params):
+def render(live=None, **params):
     """Validate and render ``params``; ``live`` is the Service as the cluster returns it."""
     params.setdefault("namespace", "bookinfo")
     params.setdefault("service", "reviews")
-    return scenarios.render(scenarios.validate(params), live)
+    return scenarios.render(scenarios.validate(params), live or SERVICE)
 
 
 def by_kind(objects):
@@ -209,8 +209,10 @@ def test_gateway_api_rewrite_has_one_rule_per_prefix():
     spec = objects[0]["spec"]
     assert spec["parentRefs"] == [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "bookinfo-gateway"}]
     assert spec["hostnames"] == ["bookinfo.example.com"]
-    assert [r["matches"] for r in spec["rules"]] == [[{"path": {"type": "PathPrefix", "value": "/products"}}],
-                                                    [{"path": {"type": "PathPrefix", "value": "/bookinfoproductpage"}}]]
+    assert [r["matches"] for r in spec["rules"]] == [
+        [{"path": {"type": "PathPrefix", "value": "/products"}}],
+        [{"path": {"type": "PathPrefix", "value": "/bookinfoproductpage"}}],
+    ]
     assert spec["rules"][0]["filters"][0]["urlRewrite"] == {
         "path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/productpage"}}
 

@@ -98,8 +98,8 @@ def test_probe_is_skipped_on_simulated_nodes(run_module, cluster, recorded_exec)
 
 def test_probe_reports_on_a_real_data_plane(run_module, cluster, recorded_exec):
     cluster(simulated=False)
-    args = dict(PROBE_ARGS, headers={"end-user": "jason"}, expect=[{"class": "v1", "share": 0.5, "tolerance": 0.15},
-                                                                     {"status": 503, "min_share": 0.05}])
+    expect = [{"class": "v1", "share": 0.5, "tolerance": 0.15}, {"status": 503, "min_share": 0.05}]
+    args = dict(PROBE_ARGS, headers={"end-user": "jason"}, expect=expect)
     result, failed = run_module(mesh_probe.main, args)
     assert not failed, result
     assert result["skipped"] is False and result["changed"] is False
@@ -138,8 +138,8 @@ def test_probe_names_a_bad_option_before_any_request(run_module, cluster, record
     (dict(scenario="route_all", subsets=["v1"], subset="v2"), "subset"),
     (dict(scenario="timeout", subsets=["v1"], subset="v1", timeout="fast"), "timeout"),
     (dict(scenario="delay", subsets=["v1"], subset="v1", delay="2s", percentage=101), "percentage"),
-    (dict(scenario="route_all", subsets=["v1"], subset="v1", verify={"url": "http://x/", "client_selector": "a=b",
-                                                                    "requests": 0}), "verify.requests"),
+    (dict(scenario="route_all", subsets=["v1"], subset="v1",
+          verify={"url": "http://x/", "client_selector": "a=b", "requests": 0}), "verify.requests"),
 ])
 def test_scenario_rejects_bad_input_before_reaching_the_cluster(run_module, monkeypatch, args, parameter):
     def no_cluster(self):
