@@ -28,7 +28,7 @@ def proxy_get(client, namespace, service, port, path, query):
     try:
         response = api.call_api(
             resource_path, "GET", query_params=list(query.items()), header_params={"Accept": "application/json"},
-            auth_settings=["BearerToken"], _preload_content=False, _return_http_data_only=True,
+            auth_settings=["BearerToken"], _preload_content=False, _return_http_data_only=True, _request_timeout=30,
         )
     except ApiException as exc:
         raise ClusterError("%s/%s:%s%s answered %s" % (namespace, service, port, path, api_error_message(exc)))
