@@ -165,7 +165,10 @@ options:
     type: bool
     default: false
   state:
-    description: V(present) applies the scenario; V(absent) deletes exactly the objects it renders.
+    description:
+      - V(present) applies the scenario; V(absent) deletes exactly the objects it renders.
+      - V(absent) leaves alone a same-named object that carries no C(mesh.oke.istio/scenario) label, because
+        mesh_scenario did not create it.
     type: str
     choices: [present, absent]
     default: present

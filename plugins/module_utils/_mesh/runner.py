@@ -14,7 +14,7 @@ from ansible_collections.oke.istio.plugins.module_utils._errors import (
     ValidationError,
     api_error_message,
 )
-from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, ObjectRef
+from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, Change, ObjectRef
 from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException, get_resource
 from ansible_collections.oke.istio.plugins.module_utils._mesh import probe, scenarios
 
@@ -91,6 +91,22 @@ def _purge_refs(client, scenario, manifests):
     return refs
 
 
+def _split_ours(applier, refs):
+    """Refs of objects a scenario applied (they carry its label) and of same-named objects someone else made."""
+    ours, foreign = [], []
+    for ref in refs:
+        try:
+            live = applier.get(ref)
+        except ClusterError:
+            live = None  # kind not served: nothing to delete, the Applier reports it
+        labels = ((live or {}).get("metadata") or {}).get("labels") or {}
+        if live is not None and scenarios.SCENARIO_LABEL not in labels:
+            foreign.append(ref)
+        else:
+            ours.append(ref)
+    return ours, foreign
+
+
 def _verify_options(params, scenario):
     verify = params.get("verify")
     if not verify:
@@ -120,7 +136,9 @@ def run_scenario(module):
     if params["state"] == "absent":
         refs = [ObjectRef(api_version, kind, name, scenario.namespace)
                 for api_version, kind, name in scenarios.removal_refs(scenario)]
-        changes = applier.delete(refs, check_mode=module.check_mode, wait=params["wait"], timeout=params["wait_timeout"])
+        ours, foreign = _split_ours(applier, refs)
+        changes = applier.delete(ours, check_mode=module.check_mode, wait=params["wait"], timeout=params["wait_timeout"])
+        changes += [Change(ref, None, "none", note="left alone: not applied by mesh_scenario") for ref in foreign]
         result.update(_summary(changes))
         return result
     service = _check_references(client, scenario)

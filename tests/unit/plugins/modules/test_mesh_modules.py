@@ -155,3 +155,22 @@ def test_scenario_rejects_bad_input_before_reaching_the_cluster(run_module, monk
 def test_unknown_scenario_is_refused_by_the_argument_spec(run_module):
     result, failed = run_module(mesh_scenario.main, dict(scenario="teleport", service="reviews"))
     assert failed and "scenario" in result["msg"]
+
+
+def test_removal_leaves_foreign_objects_alone():
+    from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import ObjectRef
+    from ansible_collections.oke.istio.plugins.module_utils._mesh import runner
+
+    live = {
+        "ours": {"metadata": {"name": "ours", "labels": {"mesh.oke.istio/scenario": "route-all"}}},
+        "theirs": {"metadata": {"name": "theirs", "labels": {"app": "reviews"}}},
+    }
+
+    class StubApplier(object):
+        def get(self, ref):
+            return live.get(ref.name)
+
+    refs = [ObjectRef("networking.istio.io/v1", "VirtualService", name, "bookinfo") for name in ("ours", "theirs", "gone")]
+    ours, foreign = runner._split_ours(StubApplier(), refs)
+    assert [r.name for r in ours] == ["ours", "gone"]
+    assert [r.name for r in foreign] == ["theirs"]
