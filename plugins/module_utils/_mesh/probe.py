@@ -537,10 +537,12 @@ def send(client, options, pod, container):
     rc, out, err = exec_in_pod(client, options["namespace"], pod, container, argv,
                                timeout=int(rounds * (options["timeout"] + 1) + 30))
     samples = parse_output(out, marker)
-    if not samples:
+    missing_curl = samples and all(s["status"] is None and "not found" in (s["error"] or "") for s in samples)
+    if not samples or missing_curl:
+        detail = samples[0]["error"] if missing_curl else (err or out).strip()[:500]
         raise ClusterError(
             "The probe in pod %s/%s container %s returned no response (exit code %s): %s; the container needs sh and "
-            "curl, as Istio's curl (sleep) sample has" % (options["namespace"], pod, container, rc, (err or out).strip()[:500]),
+            "curl, as Istio's curl (sleep) sample has" % (options["namespace"], pod, container, rc, detail),
         )
     return samples
 

@@ -269,3 +269,68 @@ def test_script_reports_failures_and_unreachable(http_server):
     assert [s["status"] for s in samples] == [None, None]
     assert all(s["error"] for s in samples)
     assert probe.classify(samples[0], []) == "error"
+
+
+def test_exec_in_pod_reads_both_streams(monkeypatch):
+    import kubernetes.stream
+
+    calls = {}
+
+    class FakeSocket(object):
+        returncode = 0
+
+        def __init__(self):
+            self.out = ["part one ", "part two"]
+            self.err = ["warning"]
+
+        def run_forever(self, timeout=None):
+            calls["timeout"] = timeout
+
+        def peek_stdout(self):
+            return bool(self.out)
+
+        def read_stdout(self):
+            return self.out.pop(0)
+
+        def peek_stderr(self):
+            return bool(self.err)
+
+        def read_stderr(self):
+            return self.err.pop(0)
+
+        def close(self):
+            calls["closed"] = True
+
+    def fake_stream(method, pod, namespace, **kwargs):
+        calls.update(pod=pod, namespace=namespace, **kwargs)
+        return FakeSocket()
+
+    monkeypatch.setattr(kubernetes.stream, "stream", fake_stream)
+
+    class Client(object):
+        client = None
+
+    rc, out, err = probe.exec_in_pod(Client(), "bookinfo", "curl-1", "curl", ["sh", "-c", "true"], 42)
+    assert (rc, out, err) == (0, "part one part two", "warning")
+    assert calls["command"] == ["sh", "-c", "true"] and calls["container"] == "curl"
+    assert calls["tty"] is False and calls["stdin"] is False and calls["_preload_content"] is False
+    assert calls["timeout"] == 42 and calls["closed"] is True
+
+
+def test_send_explains_a_container_without_curl(monkeypatch):
+    monkeypatch.setattr(probe, "exec_in_pod", lambda *args, **kwargs: (127, "", "sh: curl: not found"))
+    opts = options()
+    with pytest.raises(probe.ClusterError) as info:
+        probe.send(None, opts, "curl-1", "app")
+    assert "needs sh and curl" in info.value.msg and "curl: not found" in info.value.msg
+
+
+def test_send_explains_curl_missing_from_every_request(monkeypatch):
+    def fake_exec(client, namespace, pod, container, argv, timeout):
+        marker = argv[9]
+        return 0, "%s BEGIN 0 127  \n\n%s BODY\n\n%s ERR\nsh: curl: not found\n%s END\n" % ((marker,) * 4), ""
+
+    monkeypatch.setattr(probe, "exec_in_pod", fake_exec)
+    with pytest.raises(probe.ClusterError) as info:
+        probe.send(None, options(requests=1), "curl-1", "app")
+    assert "sh: curl: not found" in info.value.msg
