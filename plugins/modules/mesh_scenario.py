@@ -180,7 +180,10 @@ options:
     type: dict
 notes:
   - Only O(state=present) validates the service and gateways; O(state=absent) deletes what the scenario would render
-    even when the Service is gone.
+    even when the Service is gone. It needs only O(scenario), O(service), O(name) and O(api) (and, with
+    O(api=gateway_api), O(subsets), which name the backend Services; for V(circuit_breaker), O(subset) if it was set).
+  - O(verify) needs a real data plane; this is the path used on kind and OKE clusters. On the local simulated control
+    plane it is reported as skipped.
 seealso:
   - module: oke.istio.mesh_probe
   - module: oke.istio.resource_set

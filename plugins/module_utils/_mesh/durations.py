@@ -62,10 +62,9 @@ def check_int(value, name, minimum=None, maximum=None):
     if isinstance(value, bool):
         raise ValidationError("%s must be an integer (got %r)" % (name, value), parameter=name)
     try:
-        number = int(str(value).strip()) if not isinstance(value, int) else value
+        # "50" is fine (templated values arrive as strings); 50.5 and "half" are not.
+        number = value if isinstance(value, int) else int(str(value).strip())
     except (TypeError, ValueError):
-        raise ValidationError("%s must be an integer (got %r)" % (name, value), parameter=name)
-    if isinstance(value, float) and value != number:
         raise ValidationError("%s must be an integer (got %r)" % (name, value), parameter=name)
     if minimum is not None and number < minimum or maximum is not None and number > maximum:
         raise ValidationError(
