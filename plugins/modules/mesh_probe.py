@@ -26,6 +26,7 @@ author:
 extends_documentation_fragment:
   - oke.istio.k8s_auth
   - oke.istio.attributes
+  - oke.istio.attributes.ACTION_GROUP
 attributes:
   check_mode:
     support: full

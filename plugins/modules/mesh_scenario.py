@@ -31,6 +31,7 @@ extends_documentation_fragment:
   - oke.istio.k8s_auth
   - oke.istio.k8s_auth.WAIT
   - oke.istio.attributes
+  - oke.istio.attributes.ACTION_GROUP
 attributes:
   check_mode:
     support: full

@@ -35,6 +35,9 @@ CONTROLLER_OWNED_PATHS = {
 
 VOLATILE_METADATA = ("managedFields", "resourceVersion", "generation", "uid", "creationTimestamp", "selfLink")
 
+# Where objects bound for a namespace the same set creates are validated meanwhile.
+VALIDATION_NAMESPACE = "default"
+
 # Objects other objects live in or are typed by: applied (and awaited) before the rest.
 FOUNDATION_KINDS = ("Namespace", "CustomResourceDefinition")
 
@@ -234,7 +237,8 @@ class Applier(object):
             live = None
             validate_in = ref.namespace
             if ref.namespace and ref.namespace in pending_namespaces and not namespaces.get(ref.namespace):
-                validate_in = self.default_namespace
+                # Kubernetes always has "default"; the set's own default namespace may be the one pending.
+                validate_in = VALIDATION_NAMESPACE
             else:
                 live = self.get(ref)
             dry = self._dry_run(ref, manifest, validate_in)

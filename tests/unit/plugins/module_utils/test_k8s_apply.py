@@ -223,3 +223,14 @@ def test_summarize():
     assert result["changed"] is True
     assert [r["action"] for r in result["resources"]] == ["none", "create"]
     assert len(result["diff"]) == 1
+
+
+def test_objects_bound_for_a_new_default_namespace_are_validated_in_default():
+    store = {"namespaces": {"default"}}
+    configmaps = FakeResource(store, "ConfigMap")
+    client = FakeClient(store, ConfigMap=configmaps, Namespace=FakeResource(store, "Namespace", namespaced=False))
+    applier = apply.Applier(client, default_namespace="fresh", waiter=NoWait())
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "fresh"}}
+    unplaced = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": "v"}}
+    changes = applier.apply([namespace, unplaced], check_mode=True)
+    assert [(str(c.ref), c.action) for c in changes] == [("Namespace/fresh", "create"), ("ConfigMap/fresh/c", "create")]
