@@ -54,6 +54,23 @@ def test_parse_recorded_output():
     assert samples[8]["latency"] == 2.001
 
 
+def test_parse_keeps_header_values_clean_of_carriage_returns():
+    """curl writes header lines with CRLF; the fixture stores them with LF, so put the CRs back."""
+    with open(os.path.join(FIXTURES, "reviews_probe_output.txt")) as handle:
+        lines = handle.read().split("\n")
+    in_headers = False
+    for number, line in enumerate(lines):
+        if line.startswith(MARKER + " BEGIN"):
+            in_headers = True
+        elif line == MARKER + " BODY":
+            in_headers = False
+        elif in_headers:
+            lines[number] = line + "\r"
+    samples = probe.parse_output("\n".join(lines), MARKER)
+    assert "\r" in "\n".join(lines)
+    assert samples == recorded()
+
+
 def test_classifier_first_match_wins_else_status():
     rules = options()["classify"]
     assert [probe.classify(s, rules) for s in recorded()] == ["v1", "v3", "v1", "v2", "v3", "v1", "503", "v2", "error", "v1"]
