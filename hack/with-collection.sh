@@ -16,8 +16,10 @@ exec 9>"$tree.lock"
 flock 9
 (cd "$root" && git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do
   [ -f "$f" ] && printf '%s\0' "$f"; done | sort -z) > "$tree/files"
-# Remove files that are gone from the source, then copy the rest (only what changed).
-(cd "$dest" && find . -type f -printf '%P\0' | sort -z) > "$tree/present"
+# Remove files that are gone from the source, then copy the rest (only what changed). Tool output
+# (ansible-test's tests/output, bytecode) is left alone: another run may be using it right now.
+(cd "$dest" && find . \( -path ./tests/output -o -name __pycache__ -o -name .pytest_cache \) -prune \
+  -o -type f -printf '%P\0' | sort -z) > "$tree/present"
 comm -z -23 "$tree/present" "$tree/files" | (cd "$dest" && xargs -0r rm -f)
 (cd "$root" && xargs -0 cp --parents -u -p -t "$dest" < "$tree/files")
 flock -u 9
