@@ -101,10 +101,23 @@ def readiness_for(kind):
     return READINESS.get(kind)
 
 
+# How long to pause before watching again after the API server refused a stale watch.
+WATCH_RESTART_PAUSE = 0.5
+
+
+def _watch_can_restart(exc):
+    """410 Gone (the watch's version was compacted away) and 504 'Too large resource version' (the API
+    server's watch cache has not caught up yet with a version it just returned) clear up on a new watch."""
+    if exc.status == 410:
+        return True
+    return exc.status == 504 and "resource version" in api_error_message(exc).lower()
+
+
 class Waiter(object):
-    def __init__(self, client, clock=time.monotonic):
+    def __init__(self, client, clock=time.monotonic, sleep=time.sleep):
         self.client = client
         self.clock = clock
+        self.sleep = sleep
 
     def _resource(self, ref):
         return get_resource(self.client, ref.api_version, ref.kind)
@@ -135,7 +148,11 @@ class Waiter(object):
                     if deadline - self.clock() <= 0:
                         return
             except ApiException as exc:
-                raise ClusterError("Failed to watch %s: %s" % (ref, api_error_message(exc)))
+                if not _watch_can_restart(exc):
+                    raise ClusterError("Failed to watch %s: %s" % (ref, api_error_message(exc)))
+                # Events may have been missed: start again from the object as it is now.
+                self.sleep(min(WATCH_RESTART_PAUSE, max(0, deadline - self.clock())))
+                yield self._get(resource, ref)
 
     def wait_for(self, ref, predicate, timeout, what=None):
         """Wait until ``predicate`` holds for the object ``ref``; return ``(object, detail)``."""

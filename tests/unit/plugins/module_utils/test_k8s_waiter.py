@@ -73,7 +73,12 @@ class WatchedResource(object):
         self.watch_timeouts.append(timeout)
         while self.events:
             self.clock.now += self.step
-            yield self.events.pop(0)
+            event = self.events.pop(0)
+            if isinstance(event, Exception):
+                raise event
+            if event.get("type") == "DELETED":
+                self.initial = None
+            yield event
         self.clock.now += timeout
 
 
@@ -133,3 +138,48 @@ def test_wait_ready_shares_one_deadline_and_skips_kinds_without_readiness():
     resource = WatchedResource(clock, deployment(), [])
     report = waiter.Waiter(Client(resource), clock).wait_ready([REF, ObjectRef("v1", "ConfigMap", "c", "ns")], 10)
     assert [r["name"] for r in report] == ["istiod"]
+
+
+def _api_exception(status, message):
+    exc = ApiException(status=status, reason="Timeout" if status == 504 else "Gone")
+    exc.body = '{"kind": "Status", "message": "%s"}' % message
+    return exc
+
+
+@pytest.mark.parametrize("status, message", [
+    (504, "Timeout: Too large resource version: 1252, current: 1250"),
+    (410, "too old resource version: 12 (1250)"),
+])
+def test_a_stale_watch_starts_again_from_the_current_object(status, message):
+    clock = Clock()
+    pauses = []
+    resource = WatchedResource(clock, deployment(ready=0), [_api_exception(status, message)])
+    resource.initial = deployment(ready=0)
+
+    def became_ready(seconds):
+        pauses.append(seconds)
+        resource.initial = deployment()  # the change the broken watch would have missed
+
+    _obj, detail = waiter.Waiter(Client(resource), clock, sleep=became_ready).wait_for(REF, waiter.deployment_ready, 30)
+    assert detail == "1/1 replicas available"
+    assert pauses == [waiter.WATCH_RESTART_PAUSE]
+
+
+def test_absence_is_seen_after_a_stale_watch():
+    clock = Clock()
+    resource = WatchedResource(clock, deployment(), [_api_exception(504, "Timeout: Too large resource version: 9, current: 8")])
+
+    def deleted_meanwhile(_seconds):
+        resource.initial = None
+
+    waiter.Waiter(Client(resource), clock, sleep=deleted_meanwhile).wait_for_absence(REF, 10)
+    assert len(resource.watch_timeouts) == 1
+
+
+def test_other_watch_errors_fail_with_the_api_message():
+    clock = Clock()
+    resource = WatchedResource(clock, deployment(ready=0), [_api_exception(403, "watch is forbidden for user x")])
+    with pytest.raises(ClusterError) as err:
+        waiter.Waiter(Client(resource), clock, sleep=lambda s: None).wait_for(REF, waiter.deployment_ready, 30)
+    assert "Failed to watch Deployment/istio-system/istiod" in err.value.msg
+    assert "forbidden" in err.value.msg
