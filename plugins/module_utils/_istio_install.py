@@ -342,8 +342,9 @@ class Installer(object):
         revisions = self.installed_revisions(record.namespace)
         others = [] if purge else [r for r in revisions if r != (revision or "default")]
         if others:
-            # The other revisions still use the shared objects; istioctl removed what was this revision's.
-            remaining = [record]
+            # The other revisions still use the shared objects. istioctl only asked for this revision's
+            # own objects to go: wait until they are gone, so a re-run finds the revision uninstalled.
+            remaining = owned
         else:
             remaining = [r for r in refs if r.namespace or (r.api_version, r.kind) in CLUSTER_LEFTOVER_KINDS or purge]
             remaining += [self.record_ref(operator, None if r == "default" else r) for r in revisions] + [record]

@@ -253,3 +253,73 @@ def test_no_fast_path_without_a_usable_record():
     assert installer._unchanged_since_record(None, "fp") is None
     assert installer._unchanged_since_record({"data": {"fingerprint": "fp", "objects": "not json"}}, "fp") is None
     assert installer.applier.reads == []
+
+
+class DeletingApplier(object):
+    """Records delete calls; every ref in ``live`` exists."""
+
+    def __init__(self, live):
+        self.live = set(live)
+        self.calls = []
+
+    def delete(self, refs, check_mode=False, wait=True, timeout=120):
+        self.calls.append(dict(refs=[str(r) for r in refs], check_mode=check_mode, wait=wait))
+        return [FakeChange(str(r) in self.live) for r in refs]
+
+
+class FakeChange(object):
+    def __init__(self, changed):
+        self.changed = changed
+
+
+class UninstallingIstioctl(object):
+    def __init__(self):
+        self.uninstalls = []
+
+    def uninstall(self, revision=None, purge=False):
+        self.uninstalls.append(dict(revision=revision, purge=purge))
+
+
+DEFAULT_REVISION_MANIFESTS = [
+    {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "istiod", "namespace": "istio-system"}},
+    {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration", "metadata": {"name": "istio-sidecar-injector"}},
+    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "istiod-clusterrole-istio-system"}},
+    {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": "gateways.networking.istio.io"}},
+]
+
+
+def uninstaller(monkeypatch, live, revisions_left):
+    monkeypatch.setattr(install, "render", lambda istioctl, operator, revision=None: DEFAULT_REVISION_MANIFESTS)
+    installer = install.Installer.__new__(install.Installer)
+    installer.applier = DeletingApplier(live)
+    installer.istioctl = UninstallingIstioctl()
+    installer.installed_revisions = lambda namespace: revisions_left
+    return installer
+
+
+def test_uninstall_with_another_revision_left_waits_only_for_its_own_objects(monkeypatch):
+    installer = uninstaller(monkeypatch, ["Deployment/istio-system/istiod"], ["canary"])
+    changes = installer.uninstall(install.build_operator(profile="default"), None, False, False, 60)
+    assert any(c.changed for c in changes)
+    assert installer.istioctl.uninstalls == [dict(revision=None, purge=False)]
+    final = installer.applier.calls[-1]
+    assert final["wait"] is True and final["check_mode"] is False
+    # istiod may still be terminating when istioctl returns; the shared cluster role stays for canary.
+    assert final["refs"] == ["Deployment/istio-system/istiod", "MutatingWebhookConfiguration/istio-sidecar-injector",
+                             "ConfigMap/istio-system/oke-istio-install"]
+
+
+def test_uninstall_of_the_last_revision_removes_cluster_leftovers_but_keeps_crds(monkeypatch):
+    installer = uninstaller(monkeypatch, ["Deployment/istio-system/istiod"], [])
+    installer.uninstall(install.build_operator(profile="default"), None, False, False, 60)
+    final = installer.applier.calls[-1]["refs"]
+    assert "ClusterRole/istiod-clusterrole-istio-system" in final
+    assert "CustomResourceDefinition/gateways.networking.istio.io" not in final
+
+
+def test_uninstall_of_what_is_gone_does_not_run_istioctl(monkeypatch):
+    installer = uninstaller(monkeypatch, [], ["canary"])
+    changes = installer.uninstall(install.build_operator(profile="default"), None, False, False, 60)
+    assert not any(c.changed for c in changes)
+    assert installer.istioctl.uninstalls == []
+    assert [c["check_mode"] for c in installer.applier.calls] == [True]
