@@ -6,8 +6,8 @@
 
 Every object applies, ``istioctl analyze`` finds nothing wrong with them, a second run changes nothing, bad input
 changes nothing, and state=absent removes what was applied. The egress role reads the cluster CIDRs from the local
-OKE API server. Traffic checks report skipped on the simulated nodes. Runs only when OKE_ISTIO_KUBECONFIG names a
-reachable local cluster with Istio installed (hack/local-cluster.sh up NAME; istioctl install).
+OKE API server. Traffic checks report skipped on the simulated nodes. The module starts a local control plane of its own
+(hack/local-cluster.sh) and installs Istio on it with istioctl.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,36 +23,33 @@ import uuid
 
 import pytest
 
+from kubernetes import client, config
+
 from ansible_collections.oke.istio.tests.unit.plugins.module_utils.oke_api_server import oke_api  # noqa: F401  # pylint: disable=unused-import
-
-KUBECONFIG = os.environ.get("OKE_ISTIO_KUBECONFIG", "")
-ISTIOCTL = os.path.join(os.environ.get("OKE_ISTIO_TOOLS", ""), "istioctl")
-
-pytestmark = pytest.mark.skipif(
-    not (KUBECONFIG and os.path.isfile(KUBECONFIG) and shutil.which("ansible-playbook") and os.path.isfile(ISTIOCTL)),
-    reason="needs a local cluster with Istio (OKE_ISTIO_KUBECONFIG), ansible-playbook and the environment's istioctl",
-)
 
 SERVICES = ("productpage", "details", "reviews", "ratings")
 # The simulated control plane runs no injection webhook, so pods lack sidecars; that is the cluster, not our objects.
 ANALYZE_IGNORED = ("IST0103",)
 
 
-def _api():
-    from kubernetes import client, config
+@pytest.fixture(scope="module")
+def kubeconfig(local_clusters):
+    """A local control plane of this module's own, with Istio installed."""
+    assert shutil.which("ansible-playbook") and shutil.which("istioctl"), "the environment of hack/install-tools.sh is needed"
+    path = local_clusters.up("h-gw-it")
+    subprocess.run(["istioctl", "install", "-y", "--kubeconfig", path], check=True, stdout=subprocess.DEVNULL)
+    return path
 
-    api_client = config.new_client_from_config(config_file=KUBECONFIG)
+
+def _api(kubeconfig):
+    api_client = config.new_client_from_config(config_file=kubeconfig)
     return client.CoreV1Api(api_client), client.AppsV1Api(api_client), client.CustomObjectsApi(api_client)
 
 
 @pytest.fixture
-def app():
+def app(kubeconfig):
     """A namespace with stand-ins for the Bookinfo services (Service, ServiceAccount, Deployment each)."""
-    core, apps, custom = _api()
-    try:
-        custom.list_cluster_custom_object("networking.istio.io", "v1", "gateways")
-    except Exception:  # pylint: disable=broad-except
-        pytest.skip("Istio is not installed on the local cluster")
+    core, apps, _custom = _api(kubeconfig)
     namespace = "edge-%s" % uuid.uuid4().hex[:6]
     core.create_namespace({"metadata": {"name": namespace, "labels": {"istio-injection": "enabled"}}})
     for name in SERVICES:
@@ -77,11 +74,11 @@ def app():
     for ns in (namespace, namespace + "-mesh", namespace + "-legacy"):
         try:
             core.delete_namespace(ns)
-        except Exception:  # pylint: disable=broad-except
+        except client.ApiException:
             pass
 
 
-def run_playbook(playbook, variables):
+def run_playbook(kubeconfig, playbook, variables):
     process = subprocess.run(
         ["ansible-playbook", "-i", "inventories/local/hosts.yml", playbook, "-e", json.dumps(variables)],
         stdout=subprocess.PIPE,
@@ -90,19 +87,19 @@ def run_playbook(playbook, variables):
         timeout=300,
         check=False,
         # mesh_probe is not in the oke.istio.cluster action group (yet): it finds the cluster through the environment.
-        env=dict(os.environ, OKE_ISTIO_KUBECONFIG=KUBECONFIG, K8S_AUTH_KUBECONFIG=KUBECONFIG),
+        env=dict(os.environ, OKE_ISTIO_KUBECONFIG=kubeconfig, K8S_AUTH_KUBECONFIG=kubeconfig),
     )
     recap = re.search(r"local\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", process.stdout)
     assert recap, process.stdout
     return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, recap.groups()))), process.stdout
 
 
-def analyze(*namespaces):
+def analyze(kubeconfig, *namespaces):
     """Findings of istioctl analyze in the namespaces, except those caused by the simulated cluster."""
     findings = []
     for namespace in namespaces:
         process = subprocess.run(
-            [ISTIOCTL, "analyze", "--kubeconfig", KUBECONFIG, "-n", namespace],
+            ["istioctl", "analyze", "--kubeconfig", kubeconfig, "-n", namespace],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=120, check=False,
         )
         findings += [line for line in process.stdout.splitlines()
@@ -110,8 +107,8 @@ def analyze(*namespaces):
     return findings
 
 
-def _objects(namespace):
-    _core, _apps, custom = _api()
+def _objects(kubeconfig, namespace):
+    _core, _apps, custom = _api(kubeconfig)
     found = {}
     for group, version, plural in (("networking.istio.io", "v1", "gateways"), ("networking.istio.io", "v1", "virtualservices"),
                                    ("networking.istio.io", "v1", "serviceentries"), ("security.istio.io", "v1", "authorizationpolicies"),
@@ -121,7 +118,7 @@ def _objects(namespace):
     return found
 
 
-def test_gateway_security_and_egress_apply_analyze_clean_and_rerun_unchanged(app, oke_api, tmp_path):
+def test_gateway_security_and_egress_apply_analyze_clean_and_rerun_unchanged(kubeconfig, app, oke_api, tmp_path):
     cluster = oke_api.state.add_cluster(suffix="edgee2e")
     ca_file = str(tmp_path / "ca.crt")
     # Host names of this run only: two namespaces claiming one host is a conflict istioctl analyze reports.
@@ -148,37 +145,37 @@ def test_gateway_security_and_egress_apply_analyze_clean_and_rerun_unchanged(app
     plays = (("playbooks/gateway.yml", gateway), ("playbooks/security.yml", security), ("playbooks/egress.yml", egress))
 
     for playbook, variables in plays:
-        first, output = run_playbook(playbook, variables)
+        first, output = run_playbook(kubeconfig, playbook, variables)
         assert first["failed"] == 0 and first["changed"] > 0, output
         assert "Traffic checks skipped: the cluster's nodes are simulated by kwok" in output, output
-    objects = _objects(app)
+    objects = _objects(kubeconfig, app)
     assert objects["gateways"] == ["bookinfo-gateway"] and objects["virtualservices"] == ["bookinfo-gateway", "httpbin-ext"]
     assert objects["serviceentries"] == ["httpbin-ext"]
     assert objects["authorizationpolicies"] == ["allow-nothing", "details-viewer", "productpage-viewer", "ratings-viewer", "reviews-viewer"]
     assert objects["peerauthentications"] == ["default", "ratings"]
-    _core, apps, custom = _api()
+    _core, apps, custom = _api(kubeconfig)
     template = apps.read_namespaced_deployment("ratings-v1", app).spec.template
     assert template.metadata.annotations["traffic.sidecar.istio.io/includeOutboundIPRanges"] == "10.244.0.0/16,10.96.0.0/16"
     assert template.spec.containers[0].name == "ratings"  # the workload's own fields are left alone
     details = custom.get_namespaced_custom_object("security.istio.io", "v1", app, "authorizationpolicies", "details-viewer")
     assert details["spec"]["rules"][0]["from"][0]["source"]["principals"] == ["cluster.local/ns/%s/sa/bookinfo-productpage" % app]
-    assert analyze(app, app + "-mesh", app + "-legacy") == []
+    assert analyze(kubeconfig, app, app + "-mesh", app + "-legacy") == []
 
     for playbook, variables in plays:
-        second, output = run_playbook(playbook, variables)
+        second, output = run_playbook(kubeconfig, playbook, variables)
         assert second["failed"] == 0 and second["changed"] == 0, output
 
     for playbook, variables in plays:
-        removed, output = run_playbook(playbook, dict(variables, gateway_state="absent", security_state="absent", egress_state="absent"))
+        removed, output = run_playbook(kubeconfig, playbook, dict(variables, gateway_state="absent", security_state="absent", egress_state="absent"))
         assert removed["failed"] == 0, output
-    assert all(not names for names in _objects(app).values()), _objects(app)
+    assert all(not names for names in _objects(kubeconfig, app).values()), _objects(kubeconfig, app)
     template = apps.read_namespaced_deployment("ratings-v1", app).spec.template
     assert "traffic.sidecar.istio.io/includeOutboundIPRanges" not in (template.metadata.annotations or {})
 
 
-def test_bad_input_changes_nothing(app):
-    _core, _apps, custom = _api()
-    mesh = [i for i in _api()[0].read_namespaced_config_map("istio", "istio-system").data["mesh"].splitlines() if "mode:" in i]
+def test_bad_input_changes_nothing(kubeconfig, app):
+    core = _api(kubeconfig)[0]
+    mesh = [i for i in core.read_namespaced_config_map("istio", "istio-system").data["mesh"].splitlines() if "mode:" in i]
     live = "REGISTRY_ONLY" if any("REGISTRY_ONLY" in line for line in mesh) else "ALLOW_ANY"
     other = "ALLOW_ANY" if live == "REGISTRY_ONLY" else "REGISTRY_ONLY"
     cases = [
@@ -198,7 +195,7 @@ def test_bad_input_changes_nothing(app):
          "workloads not found, nothing was changed"),
     ]
     for playbook, variables, message in cases:
-        result, output = run_playbook(playbook, variables)
+        result, output = run_playbook(kubeconfig, playbook, variables)
         assert result["failed"] == 1 and result["changed"] == 0, output
         assert message in output, output
-    assert all(not names for names in _objects(app).values()), _objects(app)
+    assert all(not names for names in _objects(kubeconfig, app).values()), _objects(kubeconfig, app)
