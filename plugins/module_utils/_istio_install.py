@@ -57,6 +57,8 @@ DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 PATH_TOKEN = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
 
 # Kinds that ``istioctl uninstall`` may leave behind at cluster scope.
+# istioctl labels everything it installs with the namespace of the owning IstioOperator.
+OWNING_NAMESPACE_LABEL = "install.operator.istio.io/owning-resource-namespace"
 CLUSTER_LEFTOVER_KINDS = (
     ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"),
     ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"),
@@ -320,11 +322,21 @@ class Installer(object):
         running = set((i["metadata"].get("labels") or {}).get("istio.io/rev", "default") for i in deployments.get("items", []))
         return sorted(recorded | running)
 
-    def uninstall(self, operator, revision, purge, check_mode, timeout):
+    def leftovers(self, namespace):
+        """Cluster-scoped objects istioctl installed for any revision of ``namespace``, rendered or not
+        (istiod-default-validator and istio-revision-tag-* come from defaultRevision and tags)."""
+        refs = []
+        for api_version, kind in CLUSTER_LEFTOVER_KINDS:
+            found = get_resource(self.client, api_version, kind).get(label_selector="%s=%s" % (OWNING_NAMESPACE_LABEL, namespace))
+            refs += [ObjectRef(api_version, kind, item["metadata"]["name"], None) for item in found.to_dict().get("items", [])]
+        return refs
+
+    def uninstall(self, operator, revision, purge, check_mode, timeout, remove_namespace=False):
         """Remove the revision (and CRDs with ``purge``); leave no webhook or cluster role behind once no revision remains.
 
         Whether the revision is installed is told by the objects only it owns (its istiod and its
-        injector webhook) and its record: objects shared with other revisions do not count.
+        injector webhook) and its record: objects shared with other revisions do not count. With
+        ``remove_namespace`` the Istio namespace goes too once no revision is left.
         """
         manifests = render(self.istioctl, operator, revision)
         refs = []
@@ -335,11 +347,19 @@ class Installer(object):
             refs.append(ObjectRef(manifest["apiVersion"], manifest["kind"], meta["name"], meta.get("namespace")))
         record = self.record_ref(operator, revision)
         owned = [r for r in refs if revision_owned(r)] + [record]
-        planned = self.applier.delete(refs + [record] if purge else owned, check_mode=True)
+        namespace = record.namespace
+        last = purge or not [r for r in self.installed_revisions(namespace) if r != (revision or "default")]
+        cleanup = []
+        if last:
+            cleanup = self.leftovers(namespace)
+            if remove_namespace:
+                cleanup.append(ObjectRef("v1", "Namespace", namespace, None))
+        planned = self.applier.delete(unique_refs((refs + [record] if purge else owned) + cleanup), check_mode=True)
         if check_mode or not any(c.changed for c in planned):
             return planned
-        self.istioctl.uninstall(revision=revision, purge=purge)
-        revisions = self.installed_revisions(record.namespace)
+        if any(c.changed for c in planned if revision_owned(c.ref) or c.ref.kind == "CustomResourceDefinition"):
+            self.istioctl.uninstall(revision=revision, purge=purge)
+        revisions = self.installed_revisions(namespace)
         others = [] if purge else [r for r in revisions if r != (revision or "default")]
         if others:
             # The other revisions still use the shared objects. istioctl only asked for this revision's
@@ -348,6 +368,9 @@ class Installer(object):
         else:
             remaining = [r for r in refs if r.namespace or (r.api_version, r.kind) in CLUSTER_LEFTOVER_KINDS or purge]
             remaining += [self.record_ref(operator, None if r == "default" else r) for r in revisions] + [record]
+            remaining += self.leftovers(namespace)
+            if remove_namespace:
+                remaining.append(ObjectRef("v1", "Namespace", namespace, None))
         # Delete what istioctl left and wait until all of it is gone.
         self.applier.delete(unique_refs(remaining), wait=True, timeout=timeout)
         return planned
@@ -428,7 +451,9 @@ def install_module_run(module):
     }
 
     if params["state"] == "absent":
-        changes = installer.uninstall(operator, revision, params["purge"], module.check_mode, params["wait_timeout"])
+        changes = installer.uninstall(
+            operator, revision, params["purge"], module.check_mode, params["wait_timeout"], remove_namespace=params["remove_namespace"]
+        )
         result.update(
             changed=any(c.changed for c in changes),
             resources=[c.as_result() for c in changes],

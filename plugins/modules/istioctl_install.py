@@ -98,6 +98,13 @@ options:
     description: With O(state=absent), also remove Istio's CRDs (and so every Istio resource in the cluster).
     type: bool
     default: false
+  remove_namespace:
+    description:
+      - With O(state=absent), once no Istio revision is left, also delete the Istio namespace (C(istio-system) unless the
+        spec names another) with whatever it still holds, and wait until it is gone.
+      - Left alone while another revision still runs there.
+    type: bool
+    default: false
   full_compare:
     description:
       - Always render the install and compare every object by a server-side dry run.
@@ -198,6 +205,7 @@ def main():
             wait_for_load_balancer=dict(type="bool", default=False),
             ingress_gateway_service=dict(type="str", default="istio-system/istio-ingressgateway"),
             purge=dict(type="bool", default=False),
+            remove_namespace=dict(type="bool", default=False),
             full_compare=dict(type="bool", default=False),
         ),
     )

@@ -264,11 +264,12 @@ class DeletingApplier(object):
 
     def delete(self, refs, check_mode=False, wait=True, timeout=120):
         self.calls.append(dict(refs=[str(r) for r in refs], check_mode=check_mode, wait=wait))
-        return [FakeChange(str(r) in self.live) for r in refs]
+        return [FakeChange(r, str(r) in self.live) for r in refs]
 
 
 class FakeChange(object):
-    def __init__(self, changed):
+    def __init__(self, ref, changed):
+        self.ref = ref
         self.changed = changed
 
 
@@ -288,12 +289,16 @@ DEFAULT_REVISION_MANIFESTS = [
 ]
 
 
-def uninstaller(monkeypatch, live, revisions_left):
+DEFAULT_VALIDATOR = ObjectRef("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", "istiod-default-validator", None)
+
+
+def uninstaller(monkeypatch, live, revisions_left, leftovers=()):
     monkeypatch.setattr(install, "render", lambda istioctl, operator, revision=None: DEFAULT_REVISION_MANIFESTS)
     installer = install.Installer.__new__(install.Installer)
     installer.applier = DeletingApplier(live)
     installer.istioctl = UninstallingIstioctl()
     installer.installed_revisions = lambda namespace: revisions_left
+    installer.leftovers = lambda namespace: list(leftovers)
     return installer
 
 
@@ -323,3 +328,29 @@ def test_uninstall_of_what_is_gone_does_not_run_istioctl(monkeypatch):
     assert not any(c.changed for c in changes)
     assert installer.istioctl.uninstalls == []
     assert [c["check_mode"] for c in installer.applier.calls] == [True]
+
+
+def test_uninstall_of_the_last_revision_removes_unrendered_leftovers_and_the_namespace(monkeypatch):
+    live = ["Deployment/istio-system/istiod", "ValidatingWebhookConfiguration/istiod-default-validator", "Namespace/istio-system"]
+    installer = uninstaller(monkeypatch, live, [], leftovers=[DEFAULT_VALIDATOR])
+    changes = installer.uninstall(install.build_operator(profile="default"), None, True, False, 60, remove_namespace=True)
+    planned = [str(c.ref) for c in changes]
+    assert "ValidatingWebhookConfiguration/istiod-default-validator" in planned and planned[-1] == "Namespace/istio-system"
+    final = installer.applier.calls[-1]["refs"]
+    assert "ValidatingWebhookConfiguration/istiod-default-validator" in final
+    assert final[-1] == "Namespace/istio-system"
+    assert installer.istioctl.uninstalls == [dict(revision=None, purge=True)]
+
+
+def test_namespace_stays_while_another_revision_runs(monkeypatch):
+    installer = uninstaller(monkeypatch, ["Deployment/istio-system/istiod", "Namespace/istio-system"], ["canary"], leftovers=[DEFAULT_VALIDATOR])
+    installer.uninstall(install.build_operator(profile="default"), None, False, False, 60, remove_namespace=True)
+    assert all("Namespace/" not in ref and "istiod-default-validator" not in ref for call in installer.applier.calls for ref in call["refs"])
+
+
+def test_a_namespace_left_after_istio_is_gone_is_removed_without_istioctl(monkeypatch):
+    installer = uninstaller(monkeypatch, ["Namespace/istio-system"], [])
+    changes = installer.uninstall(install.build_operator(profile="default"), None, True, False, 60, remove_namespace=True)
+    assert any(c.changed for c in changes)
+    assert installer.istioctl.uninstalls == []
+    assert installer.applier.calls[-1]["refs"][-1] == "Namespace/istio-system"
