@@ -1,13 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright: oke.istio contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A rollout across three real local clusters, one of them broken, run by ansible-runner as AWX runs it."""
+"""A rollout across three real local clusters, one of them broken, run by ansible-runner as AWX runs it;
+then uninstall.yml on the cluster the rollout completed: nothing of the runbook is left, and a second
+uninstall changes nothing."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import os
+import re
+import subprocess
 
 import pytest
 import yaml
@@ -44,7 +48,10 @@ def summaries(events):
     return found
 
 
-def test_rollout_stops_at_the_broken_cluster(local_clusters, tmp_path):
+@pytest.fixture(scope="module")
+def rollout(local_clusters, tmp_path_factory):
+    """The rollout of site.yml in waves of one: canary, then the broken cluster, then one it never reaches."""
+    tmp_path = tmp_path_factory.mktemp("rollout")
     canary = local_clusters.up("rollout-canary")
     later = local_clusters.up("rollout-later")
     broken = broken_kubeconfig(local_clusters.up("rollout-broken"), str(tmp_path / "broken.kubeconfig"))
@@ -80,8 +87,12 @@ def test_rollout_stops_at_the_broken_cluster(local_clusters, tmp_path):
         quiet=True,
     )
     events = list(result.events)
-    found = summaries(events)
-    output = result.stdout.read()
+    return dict(canary=canary, later=later, result=result, events=events, found=summaries(events), output=result.stdout.read())
+
+
+def test_rollout_stops_at_the_broken_cluster(rollout):
+    result, events, found, output = rollout["result"], rollout["events"], rollout["found"], rollout["output"]
+    canary, later = rollout["canary"], rollout["later"]
     assert set(found) <= {"canary", "broken"}, output[-3000:]
     assert "canary" in found and "broken" in found, output[-3000:]
 
@@ -97,3 +108,54 @@ def test_rollout_stops_at_the_broken_cluster(local_clusters, tmp_path):
     assert "later" not in found
     assert "istio-system" not in namespaces(later)
     assert not [e for e in events if e.get("event_data", {}).get("host") == "later" and e.get("event") == "runner_on_ok"]
+
+
+RECAP = re.compile(r"local\s+: ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=0")
+
+
+def play(kubeconfig, playbook):
+    """Run a playbook with the local inventory; return (changed count, output)."""
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", "inventories/local/hosts.yml", "playbooks/%s" % playbook],
+        env=dict(os.environ, OKE_ISTIO_KUBECONFIG=kubeconfig),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False,
+    )
+    recap = RECAP.search(proc.stdout.split("PLAY RECAP")[-1])
+    assert proc.returncode == 0 and recap, proc.stdout[-6000:]
+    return int(recap.group(1)), proc.stdout
+
+
+def runbook_objects(kubeconfig):
+    """Istio's cluster-scoped objects and the runbook's namespaces still in the cluster."""
+    api = kubernetes.config.new_client_from_config(config_file=kubeconfig)
+    admission = kubernetes.client.AdmissionregistrationV1Api(api)
+    rbac = kubernetes.client.RbacAuthorizationV1Api(api)
+    extensions = kubernetes.client.ApiextensionsV1Api(api)
+    core = kubernetes.client.CoreV1Api(api)
+    found = []
+    found += ["MutatingWebhookConfiguration/" + w.metadata.name
+              for w in admission.list_mutating_webhook_configuration().items if "istio" in w.metadata.name]
+    found += ["ValidatingWebhookConfiguration/" + w.metadata.name
+              for w in admission.list_validating_webhook_configuration().items if "istio" in w.metadata.name]
+    found += ["ClusterRole/" + r.metadata.name for r in rbac.list_cluster_role().items if "istio" in r.metadata.name]
+    found += ["ClusterRoleBinding/" + b.metadata.name for b in rbac.list_cluster_role_binding().items if "istio" in b.metadata.name]
+    found += ["CustomResourceDefinition/" + c.metadata.name
+              for c in extensions.list_custom_resource_definition().items if c.metadata.name.endswith(".istio.io")]
+    found += ["Namespace/" + n.metadata.name for n in core.list_namespace().items
+              if n.metadata.name in ("istio-system", "bookinfo") or (n.metadata.labels or {}).get("istio-injection")]
+    return sorted(found)
+
+
+def test_uninstall_leaves_nothing_of_the_runbook(rollout):
+    canary = rollout["canary"]
+    before = runbook_objects(canary)
+    assert "Namespace/bookinfo" in before and "Namespace/istio-system" in before
+    assert any(item.startswith("CustomResourceDefinition/") for item in before)
+    assert any(item.startswith("MutatingWebhookConfiguration/") for item in before)
+
+    changed, _out = play(canary, "uninstall.yml")
+    assert changed > 0
+    assert runbook_objects(canary) == []
+
+    changed, out = play(canary, "uninstall.yml")
+    assert changed == 0, out[-6000:]
