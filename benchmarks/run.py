@@ -90,6 +90,50 @@ def case_istioctl_install_rerun(repeat):
     }
 
 
+def run_module_directly(kubeconfig, operator):
+    """istioctl_install run as Ansible runs a module, without the playbook around it; returns (seconds, result)."""
+    spec = operator["spec"]
+    args = {"ANSIBLE_MODULE_ARGS": {
+        "kubeconfig": kubeconfig, "istioctl_path": ISTIOCTL, "profile": spec.get("profile") or "default",
+        "operator_spec": spec, "wait_for_load_balancer": False, "_ansible_check_mode": False,
+    }}
+    handle, path = tempfile.mkstemp(suffix=".json")
+    with os.fdopen(handle, "w") as stream:
+        json.dump(args, stream)
+    try:
+        elapsed, out = run([sys.executable, os.path.join(COLLECTION, "plugins", "modules", "istioctl_install.py"), path])
+    finally:
+        os.unlink(path)
+    return elapsed, json.loads(out[out.index("{"):])
+
+
+def case_istioctl_install_module_rerun(repeat):
+    """The istioctl_install module alone with unchanged input, against re-running `istioctl install` with the same spec:
+    what the module itself costs, without ansible-playbook's start-up."""
+    name = "bench-module"
+    kubeconfig = cluster(name)
+    try:
+        playbook(kubeconfig, "playbooks/istio.yml")
+        spec = installed_spec(kubeconfig)
+        with open(spec) as stream:
+            operator = json.load(stream)
+        ours, baseline, changed = [], [], []
+        for _repeat in range(repeat):
+            elapsed, result = run_module_directly(kubeconfig, operator)
+            ours.append(elapsed)
+            changed.append(result.get("changed"))
+            baseline.append(istioctl_install(kubeconfig, spec))
+        os.unlink(spec)
+    finally:
+        delete(name)
+    return {
+        "case": "unchanged re-run: istioctl_install module alone vs istioctl install",
+        "ours_s": ours,
+        "baseline_s": baseline,
+        "note": "changed=%s on every re-run" % sorted(set(changed)),
+    }
+
+
 def case_site_noop(repeat):
     """A no-op re-run of site.yml after a first converge on a fresh cluster."""
     name = "bench-site"
@@ -205,6 +249,7 @@ def case_rollout(repeat):
 
 CASES = {
     "istioctl-install-rerun": case_istioctl_install_rerun,
+    "istioctl-install-module-rerun": case_istioctl_install_module_rerun,
     "site-noop": case_site_noop,
     "site-first-converge": case_site_first_converge,
     "rollout-1-vs-3": case_rollout,

@@ -75,6 +75,7 @@ options:
   precheck:
     description:
       - Run C(istioctl x precheck) before installing. Findings of level Error fail the task; the rest are returned.
+      - Runs only when the install would change the cluster (in check mode too); an unchanged install is not checked again.
     type: bool
     default: true
   wait:
@@ -171,7 +172,7 @@ components:
   sample: [{"name": "istiod", "namespace": "istio-system", "kind": "Deployment", "ready": true, "detail": "1/1 replicas available"}]
 precheck:
   description: Findings of C(istioctl x precheck) (code, level, message, origin, documentation_url).
-  returned: when O(precheck=true) and state=present
+  returned: when O(precheck=true), state=present and the install changes the cluster
   type: list
   elements: dict
 resources:

@@ -193,8 +193,28 @@ def test_parse_precheck():
 
 def test_object_version_prefers_generation():
     assert install.object_version({"metadata": {"generation": 3, "resourceVersion": "99"}}) == "g3"
-    assert install.object_version({"metadata": {"resourceVersion": "99"}}) == "rv99"
     assert install.object_version(None) is None
+
+
+def test_object_version_without_generation_ignores_status_and_server_metadata():
+    hpa = {"kind": "HorizontalPodAutoscaler", "metadata": {"name": "gw", "resourceVersion": "343", "labels": {"a": "1"}},
+           "spec": {"maxReplicas": 5}, "status": {"currentReplicas": 1}}
+    rewritten_status = json.loads(json.dumps(hpa))
+    rewritten_status["metadata"]["resourceVersion"] = "440"
+    rewritten_status["status"] = {"currentReplicas": 1, "conditions": [{"type": "ScalingActive", "status": "False"}]}
+    assert install.object_version(hpa) == install.object_version(rewritten_status)
+    assert install.object_version(hpa).startswith("h")
+    new_spec = json.loads(json.dumps(hpa))
+    new_spec["spec"]["maxReplicas"] = 6
+    new_label = json.loads(json.dumps(hpa))
+    new_label["metadata"]["labels"]["a"] = "2"
+    assert len(set(install.object_version(o) for o in (hpa, new_spec, new_label))) == 3
+
+
+def test_parse_manifests_uses_the_safe_loader():
+    assert install.SAFE_LOADER.__name__ in ("CSafeLoader", "SafeLoader")
+    with pytest.raises(Exception):
+        install.parse_manifests("a: !!python/object/apply:os.system ['true']")
 
 
 class RecordingApplier(object):
@@ -219,7 +239,8 @@ def record(fingerprint, objects):
 
 RECORDED = [
     {"api_version": "apps/v1", "kind": "Deployment", "name": "istiod", "namespace": "istio-system", "version": "g2"},
-    {"api_version": "v1", "kind": "ConfigMap", "name": "istio", "namespace": "istio-system", "version": "rv10"},
+    {"api_version": "v1", "kind": "ConfigMap", "name": "istio", "namespace": "istio-system",
+     "version": install.object_version({"metadata": {"resourceVersion": "10"}})},
 ]
 
 
@@ -354,3 +375,63 @@ def test_a_namespace_left_after_istio_is_gone_is_removed_without_istioctl(monkey
     assert any(c.changed for c in changes)
     assert installer.istioctl.uninstalls == []
     assert installer.applier.calls[-1]["refs"][-1] == "Namespace/istio-system"
+
+
+class PrecheckIstioctl(object):
+    prechecks = []
+
+    def __init__(self, run_command, path, kubeconfig=None, context=None):
+        pass
+
+    def client_version(self):
+        return "1.31.0"
+
+    def precheck(self, revision):
+        PrecheckIstioctl.prechecks.append(revision)
+        return [{"code": "IST0100", "level": "Error", "message": "cluster unfit"}]
+
+
+class PlannedInstaller(object):
+    changed = False
+
+    def __init__(self, client, istioctl):
+        pass
+
+    def plan(self, operator, revision, full=False):
+        changes = [Change(ObjectRef("apps/v1", "Deployment", "istiod", "istio-system"), {}, "update" if self.changed else "none", {"a": 1}, {"a": 2})]
+        return install.InstallPlan(operator, [{}], changes, {"data": {"fingerprint": install.fingerprint(operator, "1.31.0")}}, "1.31.0")
+
+
+class CheckModeModule(object):
+    check_mode = True
+    client = None
+
+    def __init__(self):
+        self.module = self
+        self.params = dict(
+            state="present", wait_timeout=60, ingress_gateway_service="istio-system/istio-ingressgateway", revision=None,
+            profile="default", set_values={}, operator_spec={}, kubeconfig=None, context=None, istioctl_path="istioctl",
+            istioctl_version=None, full_compare=False, precheck=True, wait=False, wait_for_load_balancer=False,
+        )
+
+    def run_command(self, *args, **kwargs):
+        raise AssertionError("no command runs in this test")
+
+
+@pytest.mark.parametrize("changed", [True, False], ids=["install-changes", "install-unchanged"])
+def test_precheck_guards_only_an_install_that_changes_the_cluster(monkeypatch, changed):
+    from ansible_collections.oke.istio.plugins.module_utils import _istioctl
+
+    monkeypatch.setattr(_istioctl, "Istioctl", PrecheckIstioctl)
+    monkeypatch.setattr(install, "Installer", PlannedInstaller)
+    monkeypatch.setattr(PlannedInstaller, "changed", changed)
+    PrecheckIstioctl.prechecks = []
+    if changed:
+        with pytest.raises(ValidationError) as err:
+            install.install_module_run(CheckModeModule())
+        assert "IST0100 cluster unfit" in err.value.msg and "nothing was installed" in err.value.msg
+        assert PrecheckIstioctl.prechecks == [None]
+    else:
+        result = install.install_module_run(CheckModeModule())
+        assert result["changed"] is False and "precheck" not in result
+        assert PrecheckIstioctl.prechecks == []
