@@ -165,11 +165,11 @@ def case_site_noop(repeat):
 def objects_applied_by_the_collection(kubeconfig):
     """Every object whose fields the collection's field manager owns, stripped to what a user would apply."""
     _e, kinds = run(["kubectl", "--kubeconfig", kubeconfig, "api-resources", "--verbs=list,patch", "-o", "name"])
-    _e, out = run(["kubectl", "--kubeconfig", kubeconfig, "get", ",".join(kinds.split()), "-A", "-o", "json"])
+    _e, out = run(["kubectl", "--kubeconfig", kubeconfig, "get", ",".join(kinds.split()), "-A", "-o", "json", "--show-managed-fields"])
     objects = []
     for item in json.loads(out)["items"]:
         managers = [m.get("manager") for m in item["metadata"].get("managedFields", [])]
-        if "oke.istio" not in managers:
+        if not any((m or "").startswith("oke.istio") for m in managers):
             continue
         metadata = item["metadata"]
         for key in ("managedFields", "resourceVersion", "uid", "creationTimestamp", "generation", "selfLink"):
