@@ -68,36 +68,43 @@ def installed_spec(kubeconfig):
     return path
 
 
-def case_istioctl_install_rerun(repeat):
-    """istioctl_install with unchanged input, against re-running `istioctl install` with the same spec."""
-    name = "bench-install"
+def rerun_against_istioctl(name, repeat, ours_once, case):
+    """Converge playbooks/istio.yml on a fresh cluster, then time ``ours_once(kubeconfig, operator)`` (returns
+    seconds and what it reported as changed) ``repeat`` times, then as many `istioctl install` re-runs.
+
+    Ours first, then istioctl's: each re-run starts from its own previous run, as in real use (every
+    istioctl install rewrites the injector webhook's selectors, bumping its generation, which sends
+    the next collection run to a full comparison).
+    """
     kubeconfig = cluster(name)
     try:
         playbook(kubeconfig, "playbooks/istio.yml")
         spec = installed_spec(kubeconfig)
+        with open(spec) as stream:
+            operator = json.load(stream)
         ours, baseline, changed = [], [], []
-        # Ours first, then istioctl's: each re-run starts from its own previous run, as in real use
-        # (every istioctl install rewrites the injector webhook's selectors, bumping its generation, which
-        # sends the next collection run to a full comparison).
         for _repeat in range(repeat):
-            elapsed, count = playbook(kubeconfig, "playbooks/istio.yml")
+            elapsed, reported = ours_once(kubeconfig, operator)
             ours.append(elapsed)
-            changed.append(count)
+            changed.append(reported)
         for _repeat in range(repeat):
             baseline.append(istioctl_install(kubeconfig, spec))
         os.unlink(spec)
     finally:
         delete(name)
-    return {
-        "case": "unchanged re-run: playbooks/istio.yml vs istioctl install",
-        "ours_s": ours,
-        "baseline_s": baseline,
-        "note": "changed=%s on every re-run" % sorted(set(changed)),
-    }
+    return {"case": case, "ours_s": ours, "baseline_s": baseline, "note": "changed=%s on every re-run" % sorted(set(changed))}
+
+
+def case_istioctl_install_rerun(repeat):
+    """playbooks/istio.yml with unchanged input, against re-running `istioctl install` with the same spec."""
+    return rerun_against_istioctl(
+        "bench-install", repeat, lambda kubeconfig, _operator: playbook(kubeconfig, "playbooks/istio.yml"),
+        "unchanged re-run: playbooks/istio.yml vs istioctl install",
+    )
 
 
 def run_module_directly(kubeconfig, operator):
-    """istioctl_install run as Ansible runs a module, without the playbook around it; returns (seconds, result)."""
+    """istioctl_install run as Ansible runs a module, without the playbook around it; returns (seconds, changed)."""
     spec = operator["spec"]
     args = {"ANSIBLE_MODULE_ARGS": {
         "kubeconfig": kubeconfig, "istioctl_path": ISTIOCTL, "profile": spec.get("profile") or "default",
@@ -110,35 +117,15 @@ def run_module_directly(kubeconfig, operator):
         elapsed, out = run([sys.executable, os.path.join(COLLECTION, "plugins", "modules", "istioctl_install.py"), path])
     finally:
         os.unlink(path)
-    return elapsed, json.loads(out[out.index("{"):])
+    return elapsed, json.loads(out[out.index("{"):]).get("changed")
 
 
 def case_istioctl_install_module_rerun(repeat):
     """The istioctl_install module alone with unchanged input, against re-running `istioctl install` with the same spec:
     what the module itself costs, without ansible-playbook's start-up."""
-    name = "bench-module"
-    kubeconfig = cluster(name)
-    try:
-        playbook(kubeconfig, "playbooks/istio.yml")
-        spec = installed_spec(kubeconfig)
-        with open(spec) as stream:
-            operator = json.load(stream)
-        ours, baseline, changed = [], [], []
-        for _repeat in range(repeat):
-            elapsed, result = run_module_directly(kubeconfig, operator)
-            ours.append(elapsed)
-            changed.append(result.get("changed"))
-        for _repeat in range(repeat):
-            baseline.append(istioctl_install(kubeconfig, spec))
-        os.unlink(spec)
-    finally:
-        delete(name)
-    return {
-        "case": "unchanged re-run: istioctl_install module alone vs istioctl install",
-        "ours_s": ours,
-        "baseline_s": baseline,
-        "note": "changed=%s on every re-run" % sorted(set(changed)),
-    }
+    return rerun_against_istioctl(
+        "bench-module", repeat, run_module_directly, "unchanged re-run: istioctl_install module alone vs istioctl install",
+    )
 
 
 def case_site_noop(repeat):
