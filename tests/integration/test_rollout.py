@@ -13,11 +13,10 @@ import os
 import re
 import subprocess
 
+import ansible_runner
+import kubernetes
 import pytest
 import yaml
-
-ansible_runner = pytest.importorskip("ansible_runner", reason="ansible-runner is part of requirements/test.txt")
-kubernetes = pytest.importorskip("kubernetes", reason="the kubernetes library is part of requirements/control-node.txt")
 
 COLLECTION = os.getcwd()
 
