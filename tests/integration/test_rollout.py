@@ -99,6 +99,17 @@ def test_rollout_stops_at_the_broken_cluster(rollout):
     # The canary went first and is fully installed.
     assert found["canary"]["result"] == "ok"
     assert found["canary"]["istio"]["ready"] == ["istio-ingressgateway", "istiod"]
+    # What changed, area by area: a first converge creates every area's objects.
+    changed = found["canary"]["changed"]
+    assert set(changed) == {"prep", "istio", "bookinfo", "addons", "observability", "gateway", "traffic", "egress", "security"}
+    assert changed["istio"] and changed["bookinfo"] and changed["addons"] and changed["traffic"], changed
+    assert not changed["prep"], changed  # a given kubeconfig is used as it is
+    # Verification results: traffic cannot be observed on simulated nodes, and the summary says so and why.
+    verification = found["canary"]["verification"]
+    for area in ("bookinfo", "addons"):
+        assert verification[area]["status"] == "skipped" and "simulated" in verification[area]["reason"], verification
+    assert [step["status"] for step in verification["traffic"]] == ["skipped"], verification
+    assert verification["gateway"] == {"status": "not run"}, verification  # gateway_verify is off by default
     assert "istio-system" in namespaces(canary)
     # The broken cluster is named with the reason.
     assert found["broken"]["result"] == "failed"
