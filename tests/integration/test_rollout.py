@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 import re
 import subprocess
@@ -154,6 +155,21 @@ def runbook_objects(kubeconfig):
     found += ["Namespace/" + n.metadata.name for n in core.list_namespace().items
               if n.metadata.name in ("istio-system", "bookinfo") or (n.metadata.labels or {}).get("istio-injection")]
     return sorted(found)
+
+
+def printed_summary(output):
+    """The summary the playbook printed for the local inventory's one cluster."""
+    start = output.index("TASK [Summarize this cluster]")
+    body = output[output.index("{", start):output.index("\nTASK [", start + 1)]
+    return json.loads(body)["msg"]
+
+
+def test_noop_rerun_summary_says_nothing_changed(rollout):
+    changed, out = play(rollout["canary"], "site.yml")
+    assert changed == 0, out[-6000:]
+    summary = printed_summary(out)
+    assert summary["result"] == "ok"
+    assert len(summary["changed"]) == 9 and not any(summary["changed"].values()), summary["changed"]
 
 
 def test_uninstall_leaves_nothing_of_the_runbook(rollout):
