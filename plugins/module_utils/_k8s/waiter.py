@@ -113,6 +113,10 @@ def _watch_can_restart(exc):
     return exc.status == 504 and "resource version" in api_error_message(exc).lower()
 
 
+def _resource_version(obj):
+    return (obj or {}).get("metadata", {}).get("resourceVersion")
+
+
 class Waiter(object):
     def __init__(self, client, clock=time.monotonic, sleep=time.sleep):
         self.client = client
@@ -131,8 +135,10 @@ class Waiter(object):
                 return None
             raise ClusterError("Failed to read %s: %s" % (ref, api_error_message(exc)))
 
-    def _watch(self, resource, ref, deadline):
-        """Yield the object (or None once deleted) on every change until the deadline."""
+    def _watch(self, resource, ref, deadline, resource_version=None):
+        """Yield the object (or None once deleted) on every change after ``resource_version`` (the
+        version of the object as last read) until the deadline. Without a version the API server only
+        reports what exists when the watch starts: an object deleted after the read would go unseen."""
         while True:
             remaining = deadline - self.clock()
             if remaining <= 0:
@@ -141,10 +147,13 @@ class Waiter(object):
                 stream = resource.watch(
                     namespace=ref.namespace if resource.namespaced else None,
                     name=ref.name,
+                    resource_version=resource_version,
                     timeout=max(1, int(math.ceil(remaining))),
                 )
                 for event in stream:
-                    yield None if event.get("type") == "DELETED" else event.get("raw_object")
+                    obj = event.get("raw_object") or {}
+                    resource_version = obj.get("metadata", {}).get("resourceVersion") or resource_version
+                    yield None if event.get("type") == "DELETED" else obj
                     if deadline - self.clock() <= 0:
                         return
             except ApiException as exc:
@@ -152,7 +161,9 @@ class Waiter(object):
                     raise ClusterError("Failed to watch %s: %s" % (ref, api_error_message(exc)))
                 # Events may have been missed: start again from the object as it is now.
                 self.sleep(min(WATCH_RESTART_PAUSE, max(0, deadline - self.clock())))
-                yield self._get(resource, ref)
+                obj = self._get(resource, ref)
+                resource_version = _resource_version(obj)
+                yield obj
 
     def wait_for(self, ref, predicate, timeout, what=None):
         """Wait until ``predicate`` holds for the object ``ref``; return ``(object, detail)``."""
@@ -164,7 +175,7 @@ class Waiter(object):
             done, detail = predicate(obj)
             if done:
                 return obj, detail
-        for obj in self._watch(resource, ref, deadline):
+        for obj in self._watch(resource, ref, deadline, _resource_version(obj)):
             if obj is None:
                 detail = "was deleted"
                 continue
@@ -180,9 +191,10 @@ class Waiter(object):
     def wait_for_absence(self, ref, timeout):
         resource = self._resource(ref)
         deadline = self.clock() + timeout
-        if self._get(resource, ref) is None:
+        obj = self._get(resource, ref)
+        if obj is None:
             return
-        for obj in self._watch(resource, ref, deadline):
+        for obj in self._watch(resource, ref, deadline, _resource_version(obj)):
             if obj is None:
                 return
         if self._get(resource, ref) is not None:

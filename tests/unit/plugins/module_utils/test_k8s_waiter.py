@@ -63,14 +63,16 @@ class WatchedResource(object):
         self.events = events
         self.step = step
         self.watch_timeouts = []
+        self.watch_versions = []
 
     def get(self, name=None, namespace=None):
         if self.initial is None:
             raise ApiException(status=404, reason="Not Found")
         return Obj(self.initial)
 
-    def watch(self, namespace=None, name=None, timeout=None):
+    def watch(self, namespace=None, name=None, resource_version=None, timeout=None):
         self.watch_timeouts.append(timeout)
+        self.watch_versions.append(resource_version)
         while self.events:
             self.clock.now += self.step
             event = self.events.pop(0)
@@ -131,6 +133,58 @@ def test_wait_for_absence():
     gone = WatchedResource(clock, None, [])
     waiter.Waiter(Client(gone), clock).wait_for_absence(REF, 10)
     assert gone.watch_timeouts == []
+
+
+class DeletedAfterRead(WatchedResource):
+    """The API server's behaviour when the object goes between the read and the watch: a watch from the
+    version that was read reports the deletion, a watch without a version reports nothing at all."""
+
+    def get(self, name=None, namespace=None):
+        found = WatchedResource.get(self, name, namespace)
+        self.initial = None
+        return found
+
+    def watch(self, namespace=None, name=None, resource_version=None, timeout=None):
+        if resource_version == "7":
+            self.events = [{"type": "DELETED", "raw_object": dict(deployment(), metadata={"name": "istiod", "resourceVersion": "8"})}]
+        return WatchedResource.watch(self, namespace, name, resource_version, timeout)
+
+
+def test_absence_is_seen_when_the_object_goes_between_the_read_and_the_watch():
+    clock = Clock()
+    read = dict(deployment(), metadata={"name": "istiod", "resourceVersion": "7"})
+    resource = DeletedAfterRead(clock, read, [])
+    waiter.Waiter(Client(resource), clock).wait_for_absence(REF, 600)
+    assert resource.watch_versions == ["7"]
+    assert clock.now == 1.0  # the deletion event, not the timeout
+
+
+class ClosedByTheServer(WatchedResource):
+    """Each watch delivers one batch of events, then the API server ends the stream before the deadline."""
+
+    def __init__(self, clock, initial, batches):
+        WatchedResource.__init__(self, clock, initial, [])
+        self.batches = batches
+
+    def watch(self, namespace=None, name=None, resource_version=None, timeout=None):
+        self.watch_versions.append(resource_version)
+        for event in self.batches.pop(0):
+            self.clock.now += self.step
+            yield event
+
+
+def test_a_new_watch_continues_from_the_last_version_seen():
+    clock = Clock()
+
+    def version(obj, rv):
+        return dict(obj, metadata={"name": "istiod", "resourceVersion": rv})
+
+    batches = [[{"type": "MODIFIED", "raw_object": version(deployment(ready=0), "9")}],
+               [{"type": "MODIFIED", "raw_object": version(deployment(), "12")}]]
+    resource = ClosedByTheServer(clock, version(deployment(ready=0), "7"), batches)
+    _obj, detail = waiter.Waiter(Client(resource), clock).wait_for(REF, waiter.deployment_ready, 30)
+    assert detail == "1/1 replicas available"
+    assert resource.watch_versions == ["7", "9"]
 
 
 def test_wait_ready_shares_one_deadline_and_skips_kinds_without_readiness():
