@@ -333,6 +333,13 @@ class Installer(object):
             refs += [ObjectRef(api_version, kind, item["metadata"]["name"], None) for item in found.to_dict().get("items", [])]
         return refs
 
+    def final_cleanup(self, namespace, remove_namespace):
+        """What goes once no revision is left: istioctl's leftovers, and the namespace if asked."""
+        refs = self.leftovers(namespace)
+        if remove_namespace:
+            refs.append(ObjectRef("v1", "Namespace", namespace, None))
+        return refs
+
     def uninstall(self, operator, revision, purge, check_mode, timeout, remove_namespace=False):
         """Remove the revision (and CRDs with ``purge``); leave no webhook or cluster role behind once no revision remains.
 
@@ -351,11 +358,7 @@ class Installer(object):
         owned = [r for r in refs if revision_owned(r)] + [record]
         namespace = record.namespace
         last = purge or not [r for r in self.installed_revisions(namespace) if r != (revision or "default")]
-        cleanup = []
-        if last:
-            cleanup = self.leftovers(namespace)
-            if remove_namespace:
-                cleanup.append(ObjectRef("v1", "Namespace", namespace, None))
+        cleanup = self.final_cleanup(namespace, remove_namespace) if last else []
         planned = self.applier.delete(unique_refs((refs + [record] if purge else owned) + cleanup), check_mode=True)
         if check_mode or not any(c.changed for c in planned):
             return planned
@@ -370,9 +373,7 @@ class Installer(object):
         else:
             remaining = [r for r in refs if r.namespace or (r.api_version, r.kind) in CLUSTER_LEFTOVER_KINDS or purge]
             remaining += [self.record_ref(operator, None if r == "default" else r) for r in revisions] + [record]
-            remaining += self.leftovers(namespace)
-            if remove_namespace:
-                remaining.append(ObjectRef("v1", "Namespace", namespace, None))
+            remaining += cleanup if last else self.final_cleanup(namespace, remove_namespace)
         # Delete what istioctl left and wait until all of it is gone.
         self.applier.delete(unique_refs(remaining), wait=True, timeout=timeout)
         return planned

@@ -152,7 +152,7 @@ class Waiter(object):
                 )
                 for event in stream:
                     obj = event.get("raw_object") or {}
-                    resource_version = obj.get("metadata", {}).get("resourceVersion") or resource_version
+                    resource_version = _resource_version(obj) or resource_version
                     yield None if event.get("type") == "DELETED" else obj
                     if deadline - self.clock() <= 0:
                         return
