@@ -451,6 +451,10 @@ def sum_inbound_requests(stats_text):
     return sum(int(n) for n in INBOUND_STAT.findall(stats_text or ""))
 
 
+class ExecFailed(ClusterError):
+    """The command could not run in the pod (it is gone, or being replaced): worth another attempt."""
+
+
 def _pods(client, namespace, selector, option):
     from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException
     from ansible_collections.oke.istio.plugins.module_utils._errors import api_error_message
@@ -509,7 +513,11 @@ def exec_in_pod(client, namespace, pod, container, argv, timeout):
         rc = response.returncode
         response.close()
     except ApiException as exc:
-        raise ClusterError("Failed to exec in pod %s/%s: %s" % (namespace, pod, api_error_message(exc)))
+        raise ExecFailed("Failed to exec in pod %s/%s: %s" % (namespace, pod, api_error_message(exc)))
+    except (ValueError, KeyError, TypeError) as exc:
+        # The exec channel carried an error instead of an exit status (a container being replaced says
+        # "unable to upgrade connection: container not found").
+        raise ExecFailed("Failed to exec in pod %s/%s container %s: %s" % (namespace, pod, container, exc))
     return rc, "".join(stdout), "".join(stderr)
 
 
@@ -557,18 +565,28 @@ def run_probe(client, options, sleep=None):
     if reason:
         return {"skipped": True, "skip_reason": reason}
     sleep = sleep or time.sleep
-    pod = _pods(client, options["namespace"], options["client_selector"], "client_selector")[0]
-    container = _container(pod, options["container"], "container")
-    result = None
+    result, exec_failures = None, []
     for attempt in range(1, options["attempts"] + 1):
-        before = _inbound_counts(client, options, options["namespace"]) if options["count_inbound"] else None
-        samples = send(client, options, pod["metadata"]["name"], container)
-        inbound = None
-        if before is not None:
-            after = _inbound_counts(client, options, options["namespace"])
-            inbound = dict((k, after[k] - before.get(k, 0)) for k in after)
+        # Chosen each attempt: the client of the last one may have been replaced since.
+        pod = _pods(client, options["namespace"], options["client_selector"], "client_selector")[0]
+        container = _container(pod, options["container"], "container")
+        try:
+            before = _inbound_counts(client, options, options["namespace"]) if options["count_inbound"] else None
+            samples = send(client, options, pod["metadata"]["name"], container)
+            inbound = None
+            if before is not None:
+                after = _inbound_counts(client, options, options["namespace"])
+                inbound = dict((k, after[k] - before.get(k, 0)) for k in after)
+        except ExecFailed as exc:
+            exec_failures.append("attempt %d: %s" % (attempt, exc.msg))
+            if attempt == options["attempts"]:
+                raise ExecFailed("No attempt could run in a client pod: %s" % "; ".join(exec_failures))
+            sleep(options["attempt_delay"])
+            continue
         result = report(samples, options, inbound)
         result["client"] = {"namespace": options["namespace"], "pod": pod["metadata"]["name"], "container": container}
+        if exec_failures:
+            result["exec_failures"] = exec_failures
         if result["passed"]:
             break
         if attempt < options["attempts"]:

@@ -6,6 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 import shutil
 import subprocess
@@ -351,3 +352,78 @@ def test_send_explains_curl_missing_from_every_request(monkeypatch):
     with pytest.raises(probe.ClusterError) as info:
         probe.send(None, options(requests=1), "curl-1", "app")
     assert "sh: curl: not found" in info.value.msg
+
+
+def test_exec_error_channel_is_an_exec_failure_not_a_crash(monkeypatch):
+    import kubernetes.stream
+    from kubernetes.stream.ws_client import ERROR_CHANNEL, WSClient
+
+    class ReplacedContainer(WSClient):
+        """The kubernetes client's own returncode, on the error channel a replaced container answers with."""
+
+        def __init__(self):  # pylint: disable=super-init-not-called
+            self._connected, self._returncode, self.sock, self._closed_channels = False, None, None, set()
+            self._channels = {ERROR_CHANNEL: json.dumps({
+                "metadata": {}, "status": "Failure", "reason": "InternalError", "code": 500,
+                "message": 'Internal error occurred: unable to upgrade connection: container not found ("ratings")',
+                "details": {"causes": [{"message": 'unable to upgrade connection: container not found ("ratings")'}]},
+            })}
+
+        def run_forever(self, timeout=None):
+            pass
+
+        def peek_stdout(self, timeout=0):
+            return False
+
+        def peek_stderr(self, timeout=0):
+            return False
+
+        def close(self, **kwargs):
+            pass
+
+    monkeypatch.setattr(kubernetes.stream, "stream", lambda *args, **kwargs: ReplacedContainer())
+
+    class Client(object):
+        client = None
+
+    with pytest.raises(probe.ExecFailed) as info:
+        probe.exec_in_pod(Client(), "bookinfo", "ratings-1", "ratings", ["true"], 5)
+    assert "bookinfo/ratings-1 container ratings" in info.value.msg
+
+
+def _ready_pod(name):
+    return {"metadata": {"name": name}, "spec": {"containers": [{"name": "curl"}, {"name": "istio-proxy"}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}}
+
+
+def test_probe_retries_an_exec_failure_on_the_pod_ready_now(monkeypatch):
+    monkeypatch.setattr("ansible_collections.oke.istio.plugins.module_utils._k8s.cluster.data_plane_skip_reason", lambda c: None)
+    pods = iter([[_ready_pod("client-old")], [_ready_pod("client-new")]])
+    monkeypatch.setattr(probe, "_pods", lambda *args: next(pods))
+    used = []
+
+    def fake_send(client, opts, pod, container):
+        used.append(pod)
+        if pod == "client-old":
+            raise probe.ExecFailed("Failed to exec in pod bookinfo/client-old: container not found")
+        return [{"index": 0, "rc": 0, "status": 200, "headers": {}, "body": "ok", "error": "", "latency": 0.01}]
+
+    monkeypatch.setattr(probe, "send", fake_send)
+    result = probe.run_probe(None, options(attempts=3, requests=1), sleep=lambda s: None)
+    assert used == ["client-old", "client-new"]
+    assert result["attempts"] == 2 and result["report"]["passed"]
+    assert result["report"]["client"]["pod"] == "client-new"
+    assert result["report"]["exec_failures"] == ["attempt 1: Failed to exec in pod bookinfo/client-old: container not found"]
+
+
+def test_probe_fails_with_every_exec_failure_when_no_attempt_ran(monkeypatch):
+    monkeypatch.setattr("ansible_collections.oke.istio.plugins.module_utils._k8s.cluster.data_plane_skip_reason", lambda c: None)
+    monkeypatch.setattr(probe, "_pods", lambda *args: [_ready_pod("client")])
+
+    def fake_send(client, opts, pod, container):
+        raise probe.ExecFailed("Failed to exec in pod bookinfo/client: gone")
+
+    monkeypatch.setattr(probe, "send", fake_send)
+    with pytest.raises(probe.ExecFailed) as info:
+        probe.run_probe(None, options(attempts=2, requests=1), sleep=lambda s: None)
+    assert info.value.msg.count("gone") == 2 and "attempt 2" in info.value.msg
