@@ -4,8 +4,8 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 ROOT := $(shell pwd)
-ENV_FILE = $(shell $(ROOT)/hack/install-tools.sh)
-WITH_TOOLS = source $(ENV_FILE) &&
+# A failing install-tools.sh stops the target with its own message.
+WITH_TOOLS = env_file=$$($(ROOT)/hack/install-tools.sh) && source "$$env_file" &&
 
 .PHONY: main test tools unit sanity lint molecule integration build
 

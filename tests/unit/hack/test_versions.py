@@ -35,6 +35,10 @@ def pins():
         ("KWOK_VERSION", "kwok", "sigs.k8s.io/kwok"),
         ("ISTIO_MODULE_VERSION", "istioctl", "istio.io/istio"),
         ("ETCD_VERSION", "etcd", "go.etcd.io/etcd/server/v3"),
+        ("CONTAINERD_VERSION", "containerd", "github.com/containerd/containerd/v2"),
+        ("COREDNS_VERSION", "coredns", "github.com/coredns/coredns"),
+        ("GO_CONTAINERREGISTRY_VERSION", "images", "github.com/google/go-containerregistry"),
+        ("GO_HTTPBIN_VERSION", "images", "github.com/mccutchen/go-httpbin/v2"),
     ],
 )
 def test_go_wrapper_builds_the_pinned_version(pin, wrapper, module):
