@@ -38,8 +38,8 @@ def run(argv, env=None, check=True):
     return elapsed, proc.stdout
 
 
-def cluster(name):
-    _elapsed, out = run([LOCAL_CLUSTER, "up", name, "3"])
+def cluster(name, real=False):
+    _elapsed, out = run([LOCAL_CLUSTER, "up-real", name] if real else [LOCAL_CLUSTER, "up", name, "3"])
     return out.strip().splitlines()[-1]
 
 
@@ -168,13 +168,13 @@ def objects_applied_by_the_collection(kubeconfig):
     return objects
 
 
-def case_site_first_converge(repeat):
+def case_site_first_converge(repeat, real=False):
     """First converge of site.yml on a fresh cluster, against the same work done by hand:
     istioctl precheck and install of the same IstioOperator, then kubectl apply of the same objects."""
     ours, baseline, extra = [], [], []
     for index in range(repeat):
         name = "bench-first-%d" % index
-        kubeconfig = cluster(name)
+        kubeconfig = cluster(name, real)
         try:
             elapsed, _changed = playbook(kubeconfig, "playbooks/site.yml")
             ours.append(elapsed)
@@ -186,7 +186,7 @@ def case_site_first_converge(repeat):
         with os.fdopen(handle, "w") as stream:
             json.dump({"apiVersion": "v1", "kind": "List", "items": objects}, stream)
         name = "bench-hand-%d" % index
-        kubeconfig = cluster(name)
+        kubeconfig = cluster(name, real)
         try:
             started = time.monotonic()
             run([ISTIOCTL, "x", "precheck", "--kubeconfig", kubeconfig])
@@ -201,11 +201,52 @@ def case_site_first_converge(repeat):
             os.unlink(spec)
             os.unlink(manifest)
     return {
-        "case": "site.yml first converge vs istioctl install + kubectl apply of the same objects",
+        "case": "site.yml first converge vs istioctl install + kubectl apply of the same objects%s" % (" (real node)" if real else ""),
         "ours_s": ours,
         "baseline_s": baseline,
-        "note": "%s objects besides the install; ours also checks fitness and compares before applying" % sorted(set(extra)),
+        "note": "%s objects besides the install; ours also checks fitness, compares before applying%s" % (
+            sorted(set(extra)), " and proves Bookinfo and the routing with traffic" if real else ""),
     }
+
+
+def rss_mib(pattern):
+    """Resident memory of the processes whose command line matches, in MiB."""
+    _e, out = run(["ps", "-eo", "rss=,args="], check=False)
+    return sum(int(line.split(None, 1)[0]) for line in out.splitlines() if re.search(pattern, line)) // 1024
+
+
+def case_real_node(repeat):
+    """The phases of a real-node cluster against the same phases on simulated nodes: cluster up (the real one
+    starts containerd, kubelet, kube-proxy, CoreDNS and imports the images), istioctl install, Bookinfo Ready with
+    its sidecars; the resident memory of the node's processes is in the note."""
+    phases = ("cluster up", "istioctl install", "Bookinfo Ready")
+    ours, baseline, memory = dict((p, []) for p in phases), dict((p, []) for p in phases), {}
+    spec = os.path.join(ROOT, "benchmarks", "real-node-istio.yml")
+    for index in range(repeat):
+        for real, into in ((True, ours), (False, baseline)):
+            name = "bench-node-%d" % index
+            started = time.monotonic()
+            kubeconfig = cluster(name, real)
+            into["cluster up"].append(time.monotonic() - started)
+            try:
+                into["istioctl install"].append(istioctl_install(kubeconfig, spec))
+                elapsed, _changed = playbook(kubeconfig, "playbooks/bookinfo.yml", "-e", '{"bookinfo_verify": false}')
+                into["Bookinfo Ready"].append(elapsed)
+                if real:
+                    for process, pattern in (("istiod", r"pilot-discovery"), ("envoy (all)", r"bin/envoy "),
+                                             ("pilot-agent (all)", r"pilot-agent proxy"), ("kubelet", r"/kubelet "),
+                                             ("kube-proxy", r"/kube-proxy "), ("containerd", r"/containerd --config"),
+                                             ("coredns", r"/coredns "), ("kube-apiserver", r"/kube-apiserver ")):
+                        memory.setdefault(process, []).append(rss_mib(pattern))
+            finally:
+                delete(name)
+    return [{
+        "case": "%s: real node vs simulated nodes" % phase,
+        "ours_s": ours[phase],
+        "baseline_s": baseline[phase],
+        "note": "" if phase != phases[-1] else "RSS on the real node (MiB): %s" % ", ".join(
+            "%s %d" % (k, statistics.median(v)) for k, v in memory.items()),
+    } for phase in phases]
 
 
 def case_rollout(repeat):
@@ -247,6 +288,8 @@ CASES = {
     "site-noop": case_site_noop,
     "site-first-converge": case_site_first_converge,
     "rollout-1-vs-3": case_rollout,
+    "real-node-phases": case_real_node,
+    "real-site-first-converge": lambda repeat: case_site_first_converge(repeat, real=True),
 }
 
 
@@ -258,11 +301,12 @@ def main():
     args = parser.parse_args()
     results = []
     for name in args.case or sorted(CASES):
-        result = CASES[name](args.repeat)
-        result["ours_median_s"] = round(statistics.median(result["ours_s"]), 2)
-        result["baseline_median_s"] = round(statistics.median(result["baseline_s"]), 2)
-        result["ratio"] = round(result["ours_median_s"] / result["baseline_median_s"], 3)
-        results.append(result)
+        outcome = CASES[name](args.repeat)
+        for result in outcome if isinstance(outcome, list) else [outcome]:
+            result["ours_median_s"] = round(statistics.median(result["ours_s"]), 2)
+            result["baseline_median_s"] = round(statistics.median(result["baseline_s"]), 2)
+            result["ratio"] = round(result["ours_median_s"] / result["baseline_median_s"], 3)
+            results.append(result)
     machine = "%s, %d cores, Python %s" % (platform.platform(), os.cpu_count(), platform.python_version())
     print("| case | ours (median s) | baseline (median s) | ours / baseline | note |")
     print("| --- | --- | --- | --- | --- |")

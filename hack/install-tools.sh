@@ -64,14 +64,17 @@ else
 fi
 
 # go_build DIR "LDFLAGS" OUTPUT... -- PACKAGE...: builds into a directory keyed by the module's
-# go.mod and go.sum, the link flags and the outputs, so each component is rebuilt only when its
+# go.mod, go.sum and Go sources, the link flags and the outputs, so each component is rebuilt only when its
 # own pins change. GO_TAGS, when set, are the build tags.
 go_build() {
   local dir=$1 ldflags=$2; shift 2
   local outputs=()
   while [ "$1" != "--" ]; do outputs+=("$1"); shift; done; shift
   local key
-  key=$(printf '%s\n' "$ldflags" "${GO_TAGS:-}" "${outputs[@]}" | cat - "$here/tools/$dir/go.mod" "$here/tools/$dir/go.sum" | sha256sum | cut -c1-12)
+  local sources
+  mapfile -t sources < <(find "$here/tools/$dir" -name '*.go' | LC_ALL=C sort)
+  key=$(printf '%s\n' "$ldflags" "${GO_TAGS:-}" "${outputs[@]}" |
+    cat - "$here/tools/$dir/go.mod" "$here/tools/$dir/go.sum" "${sources[@]}" | sha256sum | cut -c1-12)
   local out="$cache/build/$dir-$key"
   if [ ! -f "$out/.complete" ]; then
     mkdir -p "$out"

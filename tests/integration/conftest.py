@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: oke.istio contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fixtures that start real local control planes (hack/local-cluster.sh) for the integration tests."""
+"""Fixtures that start real local control planes (hack/local-cluster.sh) for the integration tests: with simulated
+workers (kwok), or with one real worker node (hack/real-node.sh; root, one per machine)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,9 +15,13 @@ import pytest
 
 ROOT = os.environ.get("OKE_ISTIO_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LOCAL_CLUSTER = os.path.join(ROOT, "hack", "local-cluster.sh")
+REAL_NODE = os.path.join(ROOT, "hack", "real-node.sh")
 
 
 class LocalClusters(object):
+    script = LOCAL_CLUSTER
+    real_node_script = REAL_NODE
+
     def __init__(self):
         self.started = []
 
@@ -25,10 +30,31 @@ class LocalClusters(object):
         self.started.append(name)
         return out.strip().splitlines()[-1]
 
+    @staticmethod
+    def real_node_problem():
+        """Why this machine cannot run a real node (``hack/real-node.sh check``), or None if it can."""
+        proc = subprocess.run([REAL_NODE, "check"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+        if proc.returncode == 0:
+            return None
+        return proc.stdout.strip() or "hack/real-node.sh check failed (exit %d)" % proc.returncode
+
+    def up_real(self, name):
+        """Start cluster ``name`` with one real worker node; returns its kubeconfig. Callers skip first when
+        real_node_problem() names a reason."""
+        self.started.append(name)
+        out = subprocess.run([LOCAL_CLUSTER, "up-real", name], check=True, stdout=subprocess.PIPE, universal_newlines=True).stdout
+        return out.strip().splitlines()[-1]
+
+    def down(self, name):
+        """Delete one cluster now (a real node first); returns the finished process (stdout and stderr together)."""
+        if name in self.started:
+            self.started.remove(name)
+        return subprocess.run([LOCAL_CLUSTER, "down", name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+
     def down_all(self):
         errors = []
-        for name in self.started:
-            proc = subprocess.run([LOCAL_CLUSTER, "down", name], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+        for name in list(self.started):
+            proc = self.down(name)
             if proc.returncode != 0:
                 errors.append(proc.stdout)
         return errors

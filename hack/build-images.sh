@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# Builds the container images the local real node runs, without a daemon or a registry, and
+# prints ONE line on stdout: a directory whose *.tar files are exactly the image archives to
+# import (`ctr -n k8s.io images import`). Progress goes to stderr, one line per step with how
+# long it took, or "cached" when a previous build is reused.
+#
+#   hack/build-images.sh [RECIPE...]          all recipes in hack/images/, or only the named ones
+#   hack/build-images.sh --keys [RECIPE...]   prints "NAME OUT_DIR" per recipe, builds nothing
+#
+# A recipe is hack/images/NAME.sh OUT_DIR: it writes one or more *.tar image archives into
+# OUT_DIR. It runs with the tools on PATH (hack/install-tools.sh: oke-image, pilot-*, envoy, ...)
+# and this environment:
+#   OKE_ISTIO_CACHE, OKE_ISTIO_TOOLS, OKE_ISTIO_VENV   from the tools' env.sh
+#   IMAGES_WORK    a scratch directory of its own, empty at the start, removed after success
+#   DEBIAN_BASE    the shared Debian rootfs tarball: $DEBIAN_SUITE minbase + ca-certificates,
+#                  curl, iptables, iproute2 and the host's CA bundle (one layer, shared by images)
+#   ISTIO_SRC      the pinned istio.io/istio module directory (read-only)
+#   every pin of hack/versions.env
+# Its output goes to $OKE_ISTIO_CACHE/images/logs/NAME.log, whose end is shown if it fails.
+#
+# Caching: each recipe's output lives in $OKE_ISTIO_CACHE/images/NAME-KEY, KEY being the sha256
+# of the recipe (and of hack/images/NAME/, its own files if it has any), this script,
+# hack/versions.env, the Debian base's own key and the resolved paths of the tool binaries
+# (whose directories are keyed by their pins). The Debian base is built first, under its own key
+# (this script, hack/versions.env, the host's CA bundle). A finished recipe gets
+# OUT_DIR/.complete; one that fails gets none, and this script fails naming it. Outputs of older
+# keys are removed once a recipe is rebuilt. Builds take a lock: a second run waits.
+set -euo pipefail
+umask 022
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+recipes_dir="$here/images"
+host_ca=/etc/ssl/certs/ca-certificates.crt
+
+log() { printf '[build-images] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+keys_only=false
+if [ "${1:-}" = --keys ]; then
+  keys_only=true
+  shift
+fi
+
+# The tools' environment; hack/install-tools.sh is quick when everything is already built.
+if [ -z "${OKE_ISTIO_TOOLS:-}" ] || [ ! -d "${OKE_ISTIO_TOOLS:-}" ]; then
+  # shellcheck disable=SC1090
+  source "$("$here/install-tools.sh")"
+fi
+set -a
+# shellcheck source=hack/versions.env
+source "$here/versions.env"
+set +a
+
+# Recipes: all of hack/images/*.sh, or the named ones.
+all_recipes=()
+for f in "$recipes_dir"/*.sh; do
+  [ -e "$f" ] && all_recipes+=("$(basename "$f" .sh)")
+done
+if [ "$#" -gt 0 ]; then
+  selected=()
+  for name in "$@"; do
+    name=${name%.sh}
+    [ -f "$recipes_dir/$name.sh" ] || die "no recipe $name (have: ${all_recipes[*]})"
+    selected+=("$name")
+  done
+else
+  selected=("${all_recipes[@]}")
+fi
+[ "${#selected[@]}" -gt 0 ] || die "no recipes in $recipes_dir"
+
+images="$OKE_ISTIO_CACHE/images"
+
+# key FILE_OR_STRING...: 12 hex digits of the sha256 over the files' contents and the strings.
+key() {
+  local item
+  for item in "$@"; do
+    if [ -f "$item" ]; then
+      printf '%s\n' "${item#"$root"/}"
+      cat "$item"
+    else
+      printf '%s\n' "$item"
+    fi
+  done | sha256sum | cut -c1-12
+}
+
+# prune PREFIX CURRENT: removes the PREFIX-<key> directories other than CURRENT.
+prune() {
+  local old
+  for old in "$images/$1"-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]; do
+    [ -d "$old" ] && [ "$old" != "$2" ] && rm -rf "$old"
+  done
+  return 0
+}
+
+# The shared Debian base: minbase with the few tools the images need (iptables for istio-init,
+# curl for in-mesh checks). Documentation and translations are left out, copyright files kept.
+# The host's CA bundle replaces Debian's, so builds on top of the base reach the registries.
+base_dir="$images/debian-base-$(key "$here/build-images.sh" "$here/versions.env" "$host_ca")"
+DEBIAN_BASE="$base_dir/rootfs.tar"
+
+# The tools the recipes use, by resolved path: a tool rebuilt from another pin has another path.
+tools_fingerprint=$(for tool in "$OKE_ISTIO_TOOLS"/*; do printf '%s %s\n' "$(basename "$tool")" "$(readlink -f "$tool")"; done)
+
+# out_dir NAME: the recipe's keyed output directory.
+out_dir() {
+  local name=$1 own_files=()
+  # A recipe's own files, if it has any, are in hack/images/NAME/.
+  [ -d "$recipes_dir/$name" ] && mapfile -t own_files < <(find "$recipes_dir/$name" -type f | LC_ALL=C sort)
+  echo "$images/$name-$(key "$recipes_dir/$name.sh" ${own_files[@]+"${own_files[@]}"} "$here/build-images.sh" \
+    "$here/versions.env" "base $DEBIAN_BASE" "$tools_fingerprint")"
+}
+
+if "$keys_only"; then
+  for name in "${selected[@]}"; do
+    echo "$name $(out_dir "$name")"
+  done
+  exit 0
+fi
+
+[ "$(id -u)" = 0 ] || die "must run as root (mmdebstrap and chroot builds)"
+for cmd in mmdebstrap oke-image flock sha256sum go; do
+  command -v "$cmd" >/dev/null || die "$cmd not found (run hack/install-tools.sh as root)"
+done
+[ -s "$host_ca" ] || die "$host_ca is missing: the registries are reached through a proxy whose CA is only there"
+
+mkdir -p "$images"
+exec 9>"$images/.lock"
+if ! flock -n 9; then
+  log "another image build holds $images/.lock; waiting"
+  flock 9
+fi
+
+# The Istio module: Bookinfo sources, the sidecar bootstrap template.
+ISTIO_SRC="$(go env GOMODCACHE)/istio.io/istio@$ISTIO_MODULE_VERSION"
+if [ ! -d "$ISTIO_SRC" ]; then
+  log "downloading istio.io/istio@$ISTIO_MODULE_VERSION"
+  (cd "$here/tools/istioctl" && go mod download istio.io/istio) >&2
+fi
+[ -d "$ISTIO_SRC" ] || die "istio.io/istio@$ISTIO_MODULE_VERSION not in the module cache"
+
+# mmdebstrap hooks get the new root as "$1": it is quoted for them, not expanded here.
+# shellcheck disable=SC2016
+build_base() {
+  rm -rf "$base_dir" && mkdir -p "$base_dir"
+  mmdebstrap --quiet --format=tar --variant=minbase --include=ca-certificates,curl,iptables,iproute2 \
+    --hook-dir=/usr/share/mmdebstrap/hooks/maybe-merged-usr \
+    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+    --skip=output/dev \
+    --customize-hook="cp '$host_ca' \"\$1/etc/ssl/certs/ca-certificates.crt\"" \
+    --customize-hook=': > "$1/etc/resolv.conf"; echo localhost > "$1/etc/hostname"' \
+    "$DEBIAN_SUITE" "$base_dir/rootfs.tar.partial" \
+    "deb http://deb.debian.org/debian $DEBIAN_SUITE main" \
+    "deb http://deb.debian.org/debian $DEBIAN_SUITE-updates main" \
+    "deb http://deb.debian.org/debian-security $DEBIAN_SUITE-security main" >"$images/logs/debian-base.log" 2>&1 &&
+    mv "$base_dir/rootfs.tar.partial" "$DEBIAN_BASE" &&
+    touch "$base_dir/.complete"
+}
+if [ -f "$base_dir/.complete" ]; then
+  log "debian-base ($DEBIAN_SUITE): cached"
+else
+  log "debian-base ($DEBIAN_SUITE): building ... (log: $images/logs/debian-base.log)"
+  start=$SECONDS
+  mkdir -p "$images/logs"
+  if ! build_base; then
+    tail -n 25 "$images/logs/debian-base.log" | sed "s/^/[build-images] debian-base: /" >&2
+    die "the Debian base failed to build (log: $images/logs/debian-base.log)"
+  fi
+  log "debian-base ($DEBIAN_SUITE): built in $((SECONDS - start)) s ($(du -m "$DEBIAN_BASE" | cut -f1) MiB)"
+fi
+prune debian-base "$base_dir"
+
+export OKE_ISTIO_CACHE OKE_ISTIO_TOOLS OKE_ISTIO_VENV PATH DEBIAN_BASE ISTIO_SRC
+total_start=$SECONDS
+links=()
+for name in "${selected[@]}"; do
+  recipe="$recipes_dir/$name.sh"
+  out=$(out_dir "$name")
+  if [ -f "$out/.complete" ]; then
+    log "$name: cached"
+  else
+    start=$SECONDS
+    work="$images/work/$name"
+    recipe_log="$images/logs/$name.log"
+    log "$name: building ... (log: $recipe_log)"
+    rm -rf "$out" "$work" && mkdir -p "$out" "$work" "$images/logs"
+    if ! IMAGES_WORK="$work" bash "$recipe" "$out" >"$recipe_log" 2>&1; then
+      rm -f "$out/.complete"
+      tail -n 25 "$recipe_log" | sed "s/^/[build-images] $name: /" >&2
+      die "recipe $name failed after $((SECONDS - start)) s (hack/images/$name.sh; log: $recipe_log; scratch: $work)"
+    fi
+    compgen -G "$out/*.tar" >/dev/null || die "recipe $name wrote no *.tar into $out"
+    touch "$out/.complete"
+    rm -rf "$work"
+    log "$name: built in $((SECONDS - start)) s ($(du -cm "$out"/*.tar | tail -1 | cut -f1) MiB)"
+  fi
+  prune "$name" "$out"
+  for tar in "$out"/*.tar; do
+    links+=("$tar")
+  done
+done
+rmdir "$images/work" 2>/dev/null || true
+
+# The set of archives: a directory of symlinks named by the selection and the keys it links to.
+set_dir="$images/sets/$(printf '%s\n' "${links[@]}" | sha256sum | cut -c1-12)"
+if [ ! -d "$set_dir" ]; then
+  mkdir -p "$images/sets"
+  tmp=$(mktemp -d "$images/sets/.new-XXXXXX")
+  chmod 0755 "$tmp"
+  for tar in "${links[@]}"; do
+    recipe_dir=$(basename "$(dirname "$tar")")
+    ln -s "$tar" "$tmp/${recipe_dir%-*}-$(basename "$tar")"
+  done
+  mv -T "$tmp" "$set_dir"
+fi
+# Sets whose archives were pruned are stale.
+for old in "$images/sets"/*; do
+  [ -d "$old" ] || continue
+  for link in "$old"/*.tar; do
+    [ -e "$link" ] || { rm -rf "$old"; break; }
+  done
+done
+log "${#links[@]} image archives in $set_dir ($((SECONDS - total_start)) s)"
+echo "$set_dir"

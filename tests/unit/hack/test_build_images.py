@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""hack/build-images.sh caches each image recipe under a key: a changed recipe, pin or tool must
+give a new key (the image is rebuilt), and nothing else may (the cache is reused). Checked with
+`--keys`, which computes the output directories without building."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import shutil
+import stat
+import subprocess
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+HACK = os.path.join(ROOT, "hack")
+RECIPES = sorted(name[:-3] for name in os.listdir(os.path.join(HACK, "images")) if name.endswith(".sh"))
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """A copy of the script, the pins and the recipes, with a cache and a tools directory of its own."""
+    hack = tmp_path / "repo" / "hack"
+    shutil.copytree(os.path.join(HACK, "images"), str(hack / "images"))
+    for name in ("build-images.sh", "versions.env"):
+        shutil.copy(os.path.join(HACK, name), str(hack / name))
+    builds = tmp_path / "cache" / "build"
+    tools = tmp_path / "cache" / "bin"
+    for tool, build in (("oke-image", "images-aaaa"), ("pilot-agent", "istioctl-aaaa"), ("go-httpbin", "images-aaaa")):
+        (builds / build).mkdir(parents=True, exist_ok=True)
+        (builds / build / tool).write_text(u"")
+    tools.mkdir()
+    for tool, build in (("oke-image", "images-aaaa"), ("pilot-agent", "istioctl-aaaa"), ("go-httpbin", "images-aaaa")):
+        os.symlink(str(builds / build / tool), str(tools / tool))
+    return tmp_path
+
+
+def keys(tree, *recipes):
+    env = dict(os.environ, OKE_ISTIO_CACHE=str(tree / "cache"), OKE_ISTIO_TOOLS=str(tree / "cache" / "bin"))
+    script = str(tree / "repo" / "hack" / "build-images.sh")
+    out = subprocess.check_output(["bash", script, "--keys"] + list(recipes), env=env, universal_newlines=True)
+    return dict(line.split(" ", 1) for line in out.splitlines())
+
+
+def test_every_recipe_gets_a_stable_key_of_its_own(tree):
+    first = keys(tree)
+    assert sorted(first) == RECIPES
+    assert keys(tree) == first
+    assert len(set(first.values())) == len(first)
+    for name, out in first.items():
+        assert os.path.dirname(out) == str(tree / "cache" / "images")
+        assert os.path.basename(out).startswith(name + "-")
+
+
+def test_a_changed_recipe_rebuilds_only_itself(tree):
+    before = keys(tree)
+    changed = RECIPES[0]
+    with open(str(tree / "repo" / "hack" / "images" / (changed + ".sh")), "a") as recipe:
+        recipe.write("# changed\n")
+    after = keys(tree)
+    assert after[changed] != before[changed]
+    assert {n: k for n, k in after.items() if n != changed} == {n: k for n, k in before.items() if n != changed}
+
+
+def test_a_recipes_own_files_are_part_of_its_key(tree):
+    name = RECIPES[0]
+    before = keys(tree, name)
+    own = tree / "repo" / "hack" / "images" / name
+    own.mkdir(exist_ok=True)
+    (own / "extra.conf").write_text(u"a\n")
+    with_file = keys(tree, name)
+    assert with_file != before
+    (own / "extra.conf").write_text(u"b\n")
+    assert keys(tree, name) != with_file
+
+
+def test_a_changed_pin_rebuilds_everything(tree):
+    before = keys(tree)
+    with open(str(tree / "repo" / "hack" / "versions.env"), "a") as pins:
+        pins.write("SOME_NEW_PIN=1\n")
+    after = keys(tree)
+    assert all(after[name] != before[name] for name in RECIPES)
+
+
+def test_a_tool_built_from_another_pin_rebuilds_everything(tree):
+    before = keys(tree)
+    other = tree / "cache" / "build" / "images-bbbb"
+    other.mkdir()
+    (other / "oke-image").write_text(u"")
+    link = tree / "cache" / "bin" / "oke-image"
+    link.unlink()
+    os.symlink(str(other / "oke-image"), str(link))
+    after = keys(tree)
+    assert all(after[name] != before[name] for name in RECIPES)
+
+
+def test_named_recipes_only_and_unknown_names_fail(tree):
+    assert sorted(keys(tree, RECIPES[-1], RECIPES[0] + ".sh")) == sorted({RECIPES[-1], RECIPES[0]})
+    env = dict(os.environ, OKE_ISTIO_CACHE=str(tree / "cache"), OKE_ISTIO_TOOLS=str(tree / "cache" / "bin"))
+    result = subprocess.run(
+        ["bash", str(tree / "repo" / "hack" / "build-images.sh"), "--keys", "no-such-image"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+    )
+    assert result.returncode != 0
+    assert "no recipe no-such-image" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_recipe_is_an_executable_strict_bash_script(name):
+    path = os.path.join(HACK, "images", name + ".sh")
+    assert os.stat(path).st_mode & stat.S_IXUSR, "%s is not executable" % path
+    with open(path) as recipe:
+        text = recipe.read()
+    assert text.startswith("#!/usr/bin/env bash\n")
+    assert "\nset -euo pipefail\n" in text
