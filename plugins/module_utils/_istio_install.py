@@ -439,7 +439,7 @@ def _service_ref(value):
 
 def install_module_run(module):
     """The istioctl_install module: validate everything, then plan, then act."""
-    from ansible_collections.oke.istio.plugins.module_utils._istioctl import Istioctl
+    from ansible_collections.oke.istio.plugins.module_utils._istioctl import istioctl_for
 
     params = module.params
     if params["wait_timeout"] <= 0:
@@ -447,13 +447,7 @@ def install_module_run(module):
     service_ref = _service_ref(params["ingress_gateway_service"])
     revision = params["revision"] or None
     operator = build_operator(params["profile"], revision, params["set_values"], params["operator_spec"])
-    kubeconfig = params.get("kubeconfig")
-    istioctl = Istioctl(
-        module.module.run_command,
-        params["istioctl_path"],
-        kubeconfig=kubeconfig if isinstance(kubeconfig, str) else None,
-        context=params.get("context"),
-    )
+    istioctl = istioctl_for(module)
     if params["istioctl_version"]:
         istioctl.require_version(params["istioctl_version"])
     installer = Installer(module.client, istioctl)

@@ -146,3 +146,30 @@ def parse_precheck(rc, out, err):
         for f in findings
         if isinstance(f, dict)
     ]
+
+
+def istioctl_for(module):
+    """The Istioctl of every module that runs istioctl: the task's cluster as a kubeconfig file and a context, the only
+    way istioctl takes one. Anything else would send istioctl to another cluster (the default kubeconfig) than the one
+    the module's Python client reads, so it is refused before anything runs."""
+    params = module.params
+    kubeconfig = params.get("kubeconfig")
+    if isinstance(kubeconfig, dict):
+        raise ValidationError("kubeconfig must be a file path here: istioctl cannot take the kubeconfig as a dictionary")
+    if params.get("host") or params.get("api_key"):
+        raise ValidationError("host/api_key cannot be passed to istioctl: give a kubeconfig file (and context) instead")
+    if kubeconfig is not None and not isinstance(kubeconfig, str):
+        raise ValidationError("kubeconfig must be a file path, got %s" % type(kubeconfig).__name__)
+    if kubeconfig and not os.path.isfile(os.path.expanduser(kubeconfig)):
+        raise ValidationError("kubeconfig %s does not exist" % kubeconfig)
+    binary = params["istioctl_path"]
+    if os.sep in binary:
+        if not os.access(os.path.expanduser(binary), os.X_OK):
+            raise ValidationError("istioctl_path %s is not an executable file" % binary)
+        binary = os.path.expanduser(binary)
+    else:
+        found = module.module.get_bin_path(binary)
+        if not found:
+            raise ValidationError("istioctl_path: %r is not on PATH; install istioctl or give its full path" % binary)
+        binary = found
+    return Istioctl(module.module.run_command, binary, kubeconfig=kubeconfig, context=params.get("context"))

@@ -116,6 +116,8 @@ options:
     default: false
 notes:
   - Needs network access to the cluster only; rendering is done offline by istioctl.
+  - istioctl takes a kubeconfig file and context only; O(host), O(api_key) and a kubeconfig given as a dictionary are
+    refused before anything runs, so istioctl and the module always act on the same cluster.
 seealso:
   - module: oke.istio.istio_precheck
   - name: istioctl install reference

@@ -10,7 +10,8 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.oke.istio.plugins.module_utils._errors import OkeIstioError, ValidationError
+from ansible_collections.oke.istio.plugins.module_utils._errors import OkeIstioError
+from ansible_collections.oke.istio.plugins.module_utils._istioctl import istioctl_for
 
 
 # What to do about findings whose fix is not in their message.
@@ -40,33 +41,6 @@ def classify(findings, ignore_codes=(), fail_on_warnings=False):
     warnings = [f for f in kept if _level(f) == "warning" and f not in errors]
     info = [f for f in kept if f not in errors and f not in warnings]
     return errors, warnings, info, ignored
-
-
-def istioctl_for(module):
-    """An Istioctl for the task's cluster; istioctl only understands a kubeconfig file and a context."""
-    from ansible_collections.oke.istio.plugins.module_utils._istioctl import Istioctl
-
-    params = module.params
-    kubeconfig = params.get("kubeconfig")
-    if isinstance(kubeconfig, dict):
-        raise ValidationError("kubeconfig must be a file path here: istioctl cannot take the kubeconfig as a dictionary")
-    if params.get("host") or params.get("api_key"):
-        raise ValidationError("host/api_key cannot be passed to istioctl: give a kubeconfig file (and context) instead")
-    if kubeconfig is not None and not isinstance(kubeconfig, str):
-        raise ValidationError("kubeconfig must be a file path, got %s" % type(kubeconfig).__name__)
-    if kubeconfig and not os.path.isfile(os.path.expanduser(kubeconfig)):
-        raise ValidationError("kubeconfig %s does not exist" % kubeconfig)
-    binary = params["istioctl_path"]
-    if os.sep in binary:
-        if not os.access(os.path.expanduser(binary), os.X_OK):
-            raise ValidationError("istioctl_path %s is not an executable file" % binary)
-        binary = os.path.expanduser(binary)
-    else:
-        found = module.module.get_bin_path(binary)
-        if not found:
-            raise ValidationError("istioctl_path: %r is not on PATH; install istioctl or give its full path" % binary)
-        binary = found
-    return Istioctl(module.module.run_command, binary, kubeconfig=kubeconfig, context=params.get("context"))
 
 
 def run(module):

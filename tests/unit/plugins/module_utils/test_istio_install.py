@@ -417,6 +417,9 @@ class CheckModeModule(object):
     def run_command(self, *args, **kwargs):
         raise AssertionError("no command runs in this test")
 
+    def get_bin_path(self, name):
+        return "/opt/istio/bin/%s" % name
+
 
 @pytest.mark.parametrize("changed", [True, False], ids=["install-changes", "install-unchanged"])
 def test_precheck_guards_only_an_install_that_changes_the_cluster(monkeypatch, changed):

@@ -159,3 +159,25 @@ def test_bad_input_is_named(run_module, istioctl, args, message):
     result, failed = run_module(istio_precheck.main, args)
     assert failed and message in result["msg"]
     assert "secret" not in json.dumps(result)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (dict(istioctl_path="/nonexistent/istioctl"), "istioctl_path /nonexistent/istioctl is not an executable file"),
+        (dict(kubeconfig={"apiVersion": "v1", "kind": "Config"}), "kubeconfig must be a file path"),
+        (dict(host="https://127.0.0.1:1", api_key="secret"), "host/api_key cannot be passed to istioctl"),
+    ],
+)
+def test_istioctl_install_refuses_what_istioctl_cannot_honour_and_runs_nothing(run_module, istioctl, args, message):
+    """Dropping a kubeconfig dictionary or host/api_key would send istioctl to the default kubeconfig's cluster
+    while the module's client reads another one: refused before istioctl or the cluster is touched."""
+    from ansible_collections.oke.istio.plugins.modules import istioctl_install
+
+    binary = istioctl()
+    args = dict(args)
+    args.setdefault("istioctl_path", binary)
+    result, failed = run_module(istioctl_install.main, args)
+    assert failed and message in result["msg"], result
+    assert istioctl.calls() == []
+    assert "secret" not in json.dumps(result)
