@@ -449,11 +449,11 @@ teardown() {
 
 # --- start ---------------------------------------------------------------------------------------------
 
-render() {  # render TEMPLATE OUTPUT
+render() {  # render TEMPLATE OUTPUT: hack/node/TEMPLATE.in with the placeholders filled in
   sed -e "s|@STATE@|$state|g" -e "s|@NODE_IP@|$address|g" -e "s|@NODE_NAME@|$node_name|g" \
     -e "s|@POD_CIDR@|$pod_cidr|g" -e "s|@BRIDGE@|$bridge|g" -e "s|@CLUSTER_DNS@|$cluster_dns|g" \
     -e "s|@KUBECONFIG@|$kubeconfig|g" -e "s|@PAUSE_IMAGE@|$PAUSE_IMAGE|g" \
-    -e "s|@EXTERNAL_ZONE@|$external_zone|g" -e "s|@READY_PORT@|$dns_ready_port|g" "$here/node/$1" >"$2"
+    -e "s|@EXTERNAL_ZONE@|$external_zone|g" -e "s|@READY_PORT@|$dns_ready_port|g" "$here/node/$1.in" >"$2"
 }
 
 start_containerd() {

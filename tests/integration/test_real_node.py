@@ -31,9 +31,8 @@ OKE_LABELS = ("oke.oraclecloud.com/node-pool", "node.kubernetes.io/instance-type
 LEFTOVER_KINDS = ("process", "mount", "netns", "veth", "bridge", "iptables", "cgroup", "state", "file", "sysctl", "lock")
 
 
-def run(*args, **kwargs):
-    kwargs.setdefault("check", True)
-    return subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, **kwargs)
+def run(*args, check=True, **kwargs):
+    return subprocess.run(list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=check, **kwargs)
 
 
 def uplink():
@@ -46,7 +45,7 @@ def leftovers(local_clusters):
     proc = run(local_clusters.real_node_script, "leftovers", check=False)
     found = dict((kind, []) for kind in LEFTOVER_KINDS)
     for line in proc.stdout.splitlines():
-        kind, _, what = line.partition(": ")
+        kind, _separator, what = line.partition(": ")
         found.setdefault(kind, []).append(what)
     return proc.returncode, found
 
