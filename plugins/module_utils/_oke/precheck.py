@@ -8,8 +8,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-
 from ansible_collections.oke.istio.plugins.module_utils._errors import OkeIstioError
 from ansible_collections.oke.istio.plugins.module_utils._istioctl import istioctl_for
 
