@@ -67,8 +67,8 @@ def test_a_wrong_rule_fails_its_step_with_what_was_seen_and_the_others_still_pas
     assert "class v3: share 50% +/- 10%" in output, output
     assert "Verify with traffic the step all-v1" in output
     kubectl = os.path.join(os.environ["OKE_ISTIO_TOOLS"], "kubectl")
-    left = subprocess.run([kubectl, "--kubeconfig", kubeconfig, "-n", "bookinfo", "get",
-                           "virtualservices.networking.istio.io,destinationrules.networking.istio.io,deployment/traffic-client",
-                           "-o", "name", "--ignore-not-found"],
-                          stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout.split()
+    left = []
+    for what in (["virtualservices.networking.istio.io,destinationrules.networking.istio.io"], ["deployments", "-l", "app=traffic-client"]):
+        left += subprocess.run([kubectl, "--kubeconfig", kubeconfig, "-n", "bookinfo", "get"] + what + ["-o", "name"],
+                               stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout.split()
     assert left == [], left
