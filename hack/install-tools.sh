@@ -7,7 +7,7 @@
 #                 kubectl and envoy wheels)
 #   Go builds     control plane (kube-apiserver/-controller-manager/-scheduler, etcd, kwok),
 #                 real node (kubelet, kube-proxy, containerd + shim + ctr, CoreDNS),
-#                 Istio (istioctl, pilot-discovery, pilot-agent), image tooling (oke-image, go-httpbin)
+#                 Istio (istioctl, pilot-discovery, pilot-agent), image tooling (oke-image, go-httpbin, fortio)
 #   Debian        the real node's host packages (runc, CNI plugins, iptables, conntrack, mmdebstrap;
 #                 maven and a JDK for Bookinfo's reviews image),
 #                 installed when running as root; without them only kwok clusters can run
@@ -117,7 +117,7 @@ GO_TAGS="no_btrfs no_devmapper no_zfs" go_build containerd \
   github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/ctr
 go_build coredns "-s -w" coredns -- github.com/coredns/coredns
 go_build istioctl "$istio_ldflags" pilot-discovery pilot-agent -- istio.io/istio/pilot/cmd/pilot-discovery istio.io/istio/pilot/cmd/pilot-agent
-go_build images "-s -w" oke-image go-httpbin -- ./oke-image github.com/mccutchen/go-httpbin/v2/cmd/go-httpbin
+go_build images "-s -w" oke-image go-httpbin fortio -- ./oke-image github.com/mccutchen/go-httpbin/v2/cmd/go-httpbin fortio.org/fortio
 
 # One file a caller can source to get everything on PATH.
 cat > "$cache/env.sh" <<ENV

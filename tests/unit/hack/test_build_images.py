@@ -10,7 +10,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -20,6 +22,8 @@ import pytest
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 HACK = os.path.join(ROOT, "hack")
 RECIPES = sorted(name[:-3] for name in os.listdir(os.path.join(HACK, "images")) if name.endswith(".sh"))
+# The tools the recipes run, by the build directory hack/install-tools.sh puts them in.
+TOOLS = (("oke-image", "images-aaaa"), ("pilot-agent", "istioctl-aaaa"), ("go-httpbin", "images-aaaa"), ("fortio", "images-aaaa"))
 
 
 @pytest.fixture
@@ -31,11 +35,11 @@ def tree(tmp_path):
         shutil.copy(os.path.join(HACK, name), str(hack / name))
     builds = tmp_path / "cache" / "build"
     tools = tmp_path / "cache" / "bin"
-    for tool, build in (("oke-image", "images-aaaa"), ("pilot-agent", "istioctl-aaaa"), ("go-httpbin", "images-aaaa")):
+    for tool, build in TOOLS:
         (builds / build).mkdir(parents=True, exist_ok=True)
         (builds / build / tool).write_text(u"")
     tools.mkdir()
-    for tool, build in (("oke-image", "images-aaaa"), ("pilot-agent", "istioctl-aaaa"), ("go-httpbin", "images-aaaa")):
+    for tool, build in TOOLS:
         os.symlink(str(builds / build / tool), str(tools / tool))
     return tmp_path
 
@@ -119,3 +123,72 @@ def test_recipe_is_an_executable_strict_bash_script(name):
         text = recipe.read()
     assert text.startswith("#!/usr/bin/env bash\n")
     assert "\nset -euo pipefail\n" in text
+
+
+FAKE_OKE_IMAGE = u"""#!/usr/bin/env bash
+# Records its arguments and the files of its directory layers, as JSON, in $RECORD.
+set -euo pipefail
+python3 - "$@" <<'PY'
+import json, os, sys
+args = sys.argv[1:]
+layers = {}
+for flag, value in zip(args, args[1:]):
+    if flag == "--layer" and os.path.isdir(value):
+        files = layers[value] = {}
+        for top, dirs, names in os.walk(value):
+            for name in dirs + names:
+                path = os.path.join(top, name)
+                info = os.lstat(path)
+                entry = {"mode": info.st_mode, "dir": os.path.isdir(path)}
+                if os.path.isfile(path):
+                    with open(path) as stream:
+                        entry["content"] = stream.read()
+                files["/" + os.path.relpath(path, value)] = entry
+with open(os.environ["RECORD"], "w") as record:
+    json.dump({"args": args, "layers": layers}, record)
+PY
+"""
+
+
+def run_recipe(tmp_path, name, tools):
+    """Runs hack/images/NAME.sh as build-images.sh would, with fake tools (NAME: content) and an
+    oke-image that records what it was asked to write."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool, content in dict(tools, **{"oke-image": FAKE_OKE_IMAGE}).items():
+        (bin_dir / tool).write_text(content)
+        (bin_dir / tool).chmod(0o755)
+    work = tmp_path / "work"
+    work.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(os.path.join(HACK, "versions.env")) as stream:
+        pins = dict(re.findall(r"^([A-Z_]+)=(\S+)$", stream.read(), re.M))
+    env = dict(os.environ, PATH=str(bin_dir) + os.pathsep + os.environ["PATH"], IMAGES_WORK=str(work),
+               RECORD=str(tmp_path / "record.json"), **pins)
+    subprocess.check_call(["bash", os.path.join(HACK, "images", name + ".sh"), str(out)], env=env)
+    with open(str(tmp_path / "record.json")) as stream:
+        record = json.load(stream)
+    args = record["args"]
+    options = {}
+    for flag, value in zip(args[::2], args[1::2]):
+        options.setdefault(flag, []).append(value)
+    return pins, options, record["layers"], str(out)
+
+
+def test_fortio_image_is_the_pinned_binary_laid_out_like_upstream(tmp_path):
+    pins, options, layers, out = run_recipe(tmp_path, "fortio", {"fortio": u"the fortio binary"})
+    assert options["--out"] == [os.path.join(out, "fortio.tar")]
+    assert options["--ref"] == ["docker.io/fortio/fortio:%s" % pins["FORTIO_VERSION"][1:]]
+    assert pins["FORTIO_VERSION"].startswith("v")
+    assert json.loads(options["--entrypoint"][0]) == ["/usr/bin/fortio"]
+    assert json.loads(options["--cmd"][0]) == ["server"]
+    assert options["--expose"] == ["8080"]
+    assert options["--workdir"] == ["/var/lib/fortio"]
+    # One layer, of the binary alone: no Debian base, no shell (the check execs fortio with argv).
+    assert len(options["--layer"]) == 1 and list(layers) == options["--layer"]
+    files = layers[options["--layer"][0]]
+    assert {path for path, entry in files.items() if not entry["dir"]} == {"/usr/bin/fortio"}
+    assert files["/usr/bin/fortio"]["content"] == u"the fortio binary"
+    assert stat.S_IMODE(files["/usr/bin/fortio"]["mode"]) == 0o755
+    assert files["/var/lib/fortio"]["dir"]

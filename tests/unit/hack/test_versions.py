@@ -39,6 +39,7 @@ def pins():
         ("COREDNS_VERSION", "coredns", "github.com/coredns/coredns"),
         ("GO_CONTAINERREGISTRY_VERSION", "images", "github.com/google/go-containerregistry"),
         ("GO_HTTPBIN_VERSION", "images", "github.com/mccutchen/go-httpbin/v2"),
+        ("FORTIO_VERSION", "images", "fortio.org/fortio"),
     ],
 )
 def test_go_wrapper_builds_the_pinned_version(pin, wrapper, module):

@@ -4,6 +4,7 @@
 //
 //	oke-image --out OUT.tar --ref NAME[:TAG] [--ref ...] --layer DIR|TAR [--layer ...]
 //	          [--entrypoint JSON] [--cmd JSON] [--env K=V ...] [--workdir DIR] [--user U]
+//	          [--expose PORT[/PROTO] ...]
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -34,7 +36,7 @@ func (l *list) Set(v string) error { *l = append(*l, v); return nil }
 const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 func main() {
-	var refs, layers, env list
+	var refs, layers, env, expose list
 	out := flag.String("out", "", "archive to write")
 	entrypoint := flag.String("entrypoint", "", "entrypoint as a JSON array")
 	cmd := flag.String("cmd", "", "command as a JSON array")
@@ -43,14 +45,15 @@ func main() {
 	flag.Var(&refs, "ref", "image reference (repeatable)")
 	flag.Var(&layers, "layer", "layer directory or tarball, bottom first (repeatable)")
 	flag.Var(&env, "env", "environment variable K=V (repeatable)")
+	flag.Var(&expose, "expose", "exposed port PORT or PORT/PROTO, tcp when no PROTO (repeatable)")
 	flag.Parse()
-	if err := build(*out, refs, layers, env, *entrypoint, *cmd, *workdir, *user); err != nil {
+	if err := build(*out, refs, layers, env, expose, *entrypoint, *cmd, *workdir, *user); err != nil {
 		fmt.Fprintf(os.Stderr, "oke-image: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func build(out string, refs, layers, env []string, entrypoint, cmd, workdir, user string) error {
+func build(out string, refs, layers, env, expose []string, entrypoint, cmd, workdir, user string) error {
 	if out == "" || len(refs) == 0 || len(layers) == 0 {
 		return fmt.Errorf("--out, --ref and --layer are required")
 	}
@@ -64,6 +67,20 @@ func build(out string, refs, layers, env []string, entrypoint, cmd, workdir, use
 				return fmt.Errorf("%s %q is not a JSON array of strings: %v", field.flag, field.value, err)
 			}
 		}
+	}
+	for _, port := range expose {
+		number, proto, _ := strings.Cut(port, "/")
+		if proto == "" {
+			proto = "tcp"
+		}
+		n, err := strconv.Atoi(number)
+		if err != nil || n < 1 || n > 65535 || (proto != "tcp" && proto != "udp" && proto != "sctp") {
+			return fmt.Errorf("--expose %q is not PORT or PORT/tcp|udp|sctp", port)
+		}
+		if cfg.ExposedPorts == nil {
+			cfg.ExposedPorts = map[string]struct{}{}
+		}
+		cfg.ExposedPorts[strconv.Itoa(n)+"/"+proto] = struct{}{}
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(out), ".oke-image-")
 	if err != nil {
