@@ -62,12 +62,13 @@ class OkeIstioModule(object):
     def fail_from_exception(self, exc):
         if isinstance(exc, OkeIstioError):
             self.module.fail_json(msg=exc.msg, **exc.details)
-        self.module.fail_json(msg="Unexpected error: %s" % exc, exception=traceback.format_exc())
+        self.module.fail_json(msg="Unexpected error: %s: %s" % (type(exc).__name__, exc), exception=traceback.format_exc())
 
     def run(self, runner):
         """Call ``runner(self)`` and exit with its result; every error leaves through fail_from_exception."""
         try:
             result = runner(self)
-        except OkeIstioError as exc:
+        except Exception as exc:  # pylint: disable=broad-except
+            # Ours carry a message for the user; anything else is a bug, reported with its traceback.
             self.fail_from_exception(exc)
         self.exit_json(**result)

@@ -20,8 +20,10 @@ except ImportError:  # pragma: no cover - older ansible-core
     patch_module_args = None
 
 
-class ModuleExit(Exception):
-    """Raised instead of sys.exit by exit_json/fail_json; ``result`` is what the module returned."""
+class ModuleExit(SystemExit):
+    """Raised instead of sys.exit by exit_json/fail_json; ``result`` is what the module returned.
+
+    A SystemExit, as the real exit is: the module's own ``except Exception`` does not catch it."""
 
     def __init__(self, result, failed):
         super(ModuleExit, self).__init__(result)

@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import (
@@ -21,7 +22,7 @@ from ansible_collections.oke.istio.plugins.module_utils._errors import (
     ValidationError,
     api_error_message,
 )
-from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException, get_resource
+from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException, get_resource, refresh_discovery
 from ansible_collections.oke.istio.plugins.module_utils._k8s import waiter as waiters
 
 FIELD_MANAGER = "oke.istio"
@@ -71,6 +72,12 @@ class ObjectRef(object):
 
     def as_dict(self):
         return {"api_version": self.api_version, "kind": self.kind, "namespace": self.namespace, "name": self.name}
+
+    def describe(self, index=None):
+        """The object as a user finds it in what they wrote: position, apiVersion, kind, name (and namespace)."""
+        where = "manifest #%d " % index if index is not None else ""
+        name = "%s/%s" % (self.namespace, self.name) if self.namespace else self.name
+        return "%s(apiVersion %s, kind %s, name %s)" % (where, self.api_version, self.kind, name)
 
 
 class Change(object):
@@ -186,6 +193,10 @@ class Applier(object):
         self.field_manager = field_manager
         self.default_namespace = default_namespace
         self.waiter = waiter or waiters.Waiter(client)
+        # What discovery answered per (apiVersion, kind), a resource or the ClusterError saying it is
+        # not served: parallel requests read this and never look a kind up (or refresh) themselves.
+        self._kinds = {}
+        self._kinds_lock = threading.Lock()
 
     def _normalize(self, obj):
         return normalize(obj, self.ignore_labels, self.ignore_paths)
@@ -193,7 +204,23 @@ class Applier(object):
     # -- reading -------------------------------------------------------------------------------
 
     def resource_for(self, ref):
-        return get_resource(self.client, ref.api_version, ref.kind)
+        key = (ref.api_version, ref.kind)
+        with self._kinds_lock:
+            if key not in self._kinds:
+                try:
+                    self._kinds[key] = get_resource(self.client, ref.api_version, ref.kind)
+                except ClusterError as exc:
+                    self._kinds[key] = exc
+            found = self._kinds[key]
+        if isinstance(found, ClusterError):
+            raise found
+        return found
+
+    def refresh_kinds(self):
+        """Look every kind up again: CRDs of the set have just been established."""
+        with self._kinds_lock:
+            self._kinds.clear()
+        refresh_discovery(self.client)
 
     def get(self, ref):
         resource = self.resource_for(ref)
@@ -227,8 +254,8 @@ class Applier(object):
             )
         )
 
-    def _plan_one(self, ref, manifest, pending_namespaces, pending_kinds, namespaces):
-        """A Change for one object, or the text of its rejection."""
+    def _plan_one(self, index, ref, manifest, pending_namespaces, pending_kinds, namespaces):
+        """A Change for one object, or the text of its rejection naming the object (``index`` is its position in the set)."""
         try:
             if (ref.api_version, ref.kind) in pending_kinds:
                 return Change(ref, manifest, "create", None, normalize(manifest), "validated after its CRD is established")
@@ -245,9 +272,9 @@ class Applier(object):
             if validate_in != ref.namespace:
                 dry["metadata"]["namespace"] = ref.namespace
         except ApiException as exc:
-            return "%s: %s" % (ref, api_error_message(exc))
+            return "%s: %s" % (ref.describe(index), api_error_message(exc))
         except ClusterError as exc:
-            return "%s: %s" % (ref, exc.msg)
+            return "%s: %s" % (ref.describe(index), exc.msg)
         before, after = self._normalize(live), self._normalize(dry)
         if live is None:
             action = "create"
@@ -257,15 +284,17 @@ class Applier(object):
             action = "none"
         return Change(ref, manifest, action, before, after)
 
-    def plan(self, manifests, pending_namespaces=(), pending_kinds=()):
+    def plan(self, manifests, pending_namespaces=(), pending_kinds=(), indexes=None):
         """Dry-run every manifest; return a Change per object or raise ValidationError naming each rejection.
 
         ``pending_namespaces`` and ``pending_kinds`` are created by an earlier stage of the same set:
         objects in such a namespace are validated in the default namespace instead, and objects of
-        such a kind are validated once their CRD exists (see ``apply``).
+        such a kind are validated once their CRD exists (see ``apply``). ``indexes`` are the
+        manifests' positions in the set the user gave, for the messages (default: their positions here).
         """
-        refs = [object_ref(manifest, index) for index, manifest in enumerate(manifests)]
-        # Discovery is shared state: resolve every kind once before the parallel requests.
+        indexes = list(range(len(manifests))) if indexes is None else list(indexes)
+        refs = [object_ref(manifest, index) for index, manifest in zip(indexes, manifests)]
+        # Discovery is shared state: resolve every kind once, here, before the parallel requests.
         for ref in refs:
             if (ref.api_version, ref.kind) not in pending_kinds:
                 try:
@@ -276,12 +305,15 @@ class Applier(object):
         for ref in refs:
             if ref.namespace and ref.namespace in pending_namespaces:
                 self._namespace_exists(ref.namespace, namespaces)
-        outcomes = parallel_map(lambda pair: self._plan_one(pair[0], pair[1], pending_namespaces, pending_kinds, namespaces), zip(refs, manifests))
+        outcomes = parallel_map(
+            lambda item: self._plan_one(item[0], item[1], item[2], pending_namespaces, pending_kinds, namespaces),
+            zip(indexes, refs, manifests),
+        )
         changes = [o for o in outcomes if isinstance(o, Change)]
         errors = [o for o in outcomes if not isinstance(o, Change)]
         if errors:
             raise ValidationError(
-                "The API server rejected %d of %d object(s) in a dry run, so nothing was applied: %s"
+                "%d of %d object(s) failed validation (discovery and server-side dry run), so nothing was applied: %s"
                 % (len(errors), len(manifests), "; ".join(errors)),
                 rejected=errors,
             )
@@ -314,8 +346,10 @@ class Applier(object):
         """
         for index, manifest in enumerate(manifests):
             object_ref(manifest, index)
-        foundation = [m for m in manifests if m["kind"] in FOUNDATION_KINDS]
-        rest = [m for m in manifests if m["kind"] not in FOUNDATION_KINDS]
+        foundation_indexes = [i for i, m in enumerate(manifests) if m["kind"] in FOUNDATION_KINDS]
+        rest_indexes = [i for i, m in enumerate(manifests) if m["kind"] not in FOUNDATION_KINDS]
+        foundation = [manifests[i] for i in foundation_indexes]
+        rest = [manifests[i] for i in rest_indexes]
         new_namespaces = set(m["metadata"]["name"] for m in foundation if m["kind"] == "Namespace")
         if create_namespaces:
             new_namespaces.update(m["metadata"].get("namespace") for m in rest if m["metadata"].get("namespace"))
@@ -324,9 +358,9 @@ class Applier(object):
             spec = crd.get("spec", {})
             for version in spec.get("versions", []):
                 new_kinds.add(("%s/%s" % (spec.get("group"), version.get("name")), spec.get("names", {}).get("kind")))
-        foundation_changes = self.plan(foundation)
+        foundation_changes = self.plan(foundation, indexes=foundation_indexes)
         missing_kinds = set(k for k in new_kinds if not self._serves(k))
-        rest_changes = self.plan(rest, pending_namespaces=new_namespaces, pending_kinds=missing_kinds)
+        rest_changes = self.plan(rest, pending_namespaces=new_namespaces, pending_kinds=missing_kinds, indexes=rest_indexes)
         return foundation_changes, rest_changes, missing_kinds
 
     def apply(self, manifests, check_mode=False, timeout=120):
@@ -336,6 +370,7 @@ class Applier(object):
         objects that depend on a namespace or CRD created by the same set are reported as creations.
         """
         foundation_changes, rest_changes, missing_kinds = self.plan_set(manifests)
+        rest_indexes = [i for i, m in enumerate(manifests) if m["kind"] not in FOUNDATION_KINDS]
         if check_mode:
             return foundation_changes + rest_changes
         for change in foundation_changes:
@@ -346,9 +381,9 @@ class Applier(object):
                 self.waiter.wait_for(change.ref, waiters.crd_established, timeout, "Established")
         if missing_kinds or any(c.note for c in rest_changes):
             # Validate the rest again now that its namespaces and CRDs exist.
-            self.client.resources.invalidate_cache()
+            self.refresh_kinds()
             rest = [c.manifest for c in rest_changes]
-            rest_changes = self.plan(rest)
+            rest_changes = self.plan(rest, indexes=rest_indexes)
         for change in rest_changes:
             if change.changed:
                 self._apply_one(change)
@@ -356,7 +391,7 @@ class Applier(object):
 
     def _serves(self, kind_key):
         try:
-            get_resource(self.client, kind_key[0], kind_key[1])
+            self.resource_for(ObjectRef(kind_key[0], kind_key[1], None))
             return True
         except ClusterError:
             return False

@@ -11,6 +11,7 @@ __metaclass__ = type
 import hashlib
 import json
 import os
+import threading
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, api_error_message
 
@@ -40,6 +41,11 @@ except ImportError as exc:  # pragma: no cover - reported by the module wrapper
 AUTH_KEYS = ("kubeconfig", "context", "host", "api_key", "validate_certs", "ca_cert")
 
 _CLIENTS = {}
+
+# The kubernetes library's discovery cache is not thread-safe: invalidate_cache() empties it and
+# reads it back from the API server, and a lookup running meanwhile in another thread fails with a
+# bare KeyError ('resources', 'api', 'apis'). Every lookup and refresh goes through this lock.
+_DISCOVERY_LOCK = threading.RLock()
 
 
 def _digest(auth):
@@ -98,16 +104,23 @@ def get_dynamic_client(auth):
 
 def get_resource(client, api_version, kind):
     """Look ``kind`` up by discovery; refresh the discovery cache once (new CRDs) before giving up."""
-    try:
-        return client.resources.get(api_version=api_version, kind=kind)
-    except ResourceNotFoundError:
-        client.resources.invalidate_cache()
+    with _DISCOVERY_LOCK:
         try:
             return client.resources.get(api_version=api_version, kind=kind)
         except ResourceNotFoundError:
-            raise ClusterError(
-                "The cluster does not serve %s %s: is the CRD installed (for Istio resources: is Istio installed)?"
-                % (api_version, kind),
-                api_version=api_version,
-                kind=kind,
-            )
+            client.resources.invalidate_cache()
+            try:
+                return client.resources.get(api_version=api_version, kind=kind)
+            except ResourceNotFoundError:
+                raise ClusterError(
+                    "The cluster does not serve %s %s: is the CRD installed (for Istio resources: is Istio installed)?"
+                    % (api_version, kind),
+                    api_version=api_version,
+                    kind=kind,
+                )
+
+
+def refresh_discovery(client):
+    """Forget what discovery knows (after CRDs were created), under the same lock as the lookups."""
+    with _DISCOVERY_LOCK:
+        client.resources.invalidate_cache()

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import time
 
 import pytest
 
@@ -165,7 +166,8 @@ def test_one_rejected_object_means_nothing_is_applied():
     applier = apply.Applier(FakeClient(store, ConfigMap=configmaps), waiter=NoWait())
     with pytest.raises(ValidationError) as err:
         applier.apply([configmap("good"), configmap("bad")])
-    assert "1 of 2" in err.value.msg and "ConfigMap/ns/bad" in err.value.msg and "Invalid value" in err.value.msg
+    assert "1 of 2" in err.value.msg and "manifest #1 (apiVersion v1, kind ConfigMap, name ns/bad)" in err.value.msg
+    assert "Invalid value" in err.value.msg
     assert configmaps.applied == []
 
 
@@ -174,8 +176,61 @@ def test_unknown_kind_is_rejected_before_applying(cluster):
     widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "ns"}}
     with pytest.raises(ValidationError) as err:
         applier.apply([configmap(), widget])
-    assert "does not serve example.com/v1 Widget" in err.value.msg
+    assert "manifest #1 (apiVersion example.com/v1, kind Widget, name ns/w): The cluster does not serve example.com/v1 Widget" in err.value.msg
     assert configmaps.applied == []
+
+
+class RacyResources(FakeResources):
+    """Discovery as the kubernetes library does it: invalidate_cache() empties the cache and fills it
+    again from the API server, and a lookup from another thread meanwhile fails with a bare KeyError."""
+
+    def __init__(self, kinds):
+        super(RacyResources, self).__init__(kinds)
+        self.refreshing = False
+        self.refreshes = 0
+
+    def get(self, api_version, kind):
+        if self.refreshing:
+            raise KeyError("resources")
+        return super(RacyResources, self).get(api_version, kind)
+
+    def invalidate_cache(self):
+        self.refreshing = True
+        self.refreshes += 1
+        time.sleep(0.05)
+        self.refreshing = False
+
+
+def test_an_unknown_kind_among_others_is_named_not_a_discovery_race():
+    """One unknown kind in a set: looking it up again (and refreshing discovery) from one thread while
+    the others look theirs up was the bare "Module failed: 'resources'" of resource_set."""
+    store = {"namespaces": {"ns"}}
+    configmaps = FakeResource(store, "ConfigMap")
+    client = FakeClient(store)
+    client.resources = RacyResources({"ConfigMap": configmaps})
+    applier = apply.Applier(client, waiter=NoWait())
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "ns"}}
+    manifests = [configmap("a"), configmap("b"), widget] + [configmap("c%d" % i) for i in range(6)]
+    with pytest.raises(ValidationError) as err:
+        applier.apply(manifests)
+    assert err.value.msg.startswith("1 of 9 object(s) failed validation")
+    assert err.value.msg.endswith(
+        "manifest #2 (apiVersion example.com/v1, kind Widget, name ns/w): "
+        "The cluster does not serve example.com/v1 Widget: is the CRD installed (for Istio resources: is Istio installed)?"
+    )
+    assert configmaps.applied == []
+    # The unknown kind was looked up once (one refresh), not again by each parallel request.
+    assert client.resources.refreshes == 1
+
+
+def test_rejections_name_the_position_in_the_whole_set_across_stages(cluster):
+    """Namespaces go first, so the rest is planned as a stage of its own: the message still counts from the set."""
+    _store, configmaps, applier = cluster
+    configmaps.reject = {"bad": "data.k: Invalid value"}
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ns"}}
+    with pytest.raises(ValidationError) as err:
+        applier.apply([configmap("good"), namespace, configmap("bad")], check_mode=True)
+    assert "manifest #2 (apiVersion v1, kind ConfigMap, name ns/bad): 422 Unprocessable Entity: data.k: Invalid value" in err.value.msg
 
 
 def test_objects_in_a_namespace_of_the_same_set_are_validated_elsewhere_then_applied(cluster):
