@@ -17,7 +17,8 @@ description:
     every response, and reports counts, shares and latency percentiles.
   - The requests run in the client container through one exec of a fixed shell script with C(curl); every value is
     passed as an argument, never as shell text. The container needs C(sh) and C(curl) (Istio's C(curl) sample, or
-    Bookinfo's ratings container, have both).
+    Bookinfo's ratings container, have both). With O(tool=fortio) one C(fortio load) round sends them instead, as
+    the runbook's circuit-breaker section does (Istio's C(fortio) sample image).
   - Fails when an expectation does not hold (after O(attempts) rounds).
   - On clusters whose nodes are simulated (kwok) no container runs, so nothing is sent; the result says C(skipped) with
     the reason. It never reports a pass it did not observe. Written for real clusters (kind, OKE).
@@ -95,10 +96,33 @@ options:
       header:
         description: 'Response header condition: C(name) and C(regex).'
         type: dict
+  tool:
+    description:
+      - The load client in the client container. C(curl) sees every response (classes by body and header);
+        C(fortio) sends the round as fast as allowed (C(-qps 0)) and reports status codes and latency percentiles
+        only, so O(classify) may only use C(status) and O(login) is not available.
+    type: str
+    choices: [curl, fortio]
+    default: curl
+  login:
+    description:
+      - 'A form posted once before each round (C(curl) only); every request of the round carries the session cookie it
+        sets. Bookinfo''s product page signs a user in with C({url: http://productpage:9080/login, form: {username: jason}}),
+        so the page is requested as that user, as the runbook does in a browser.'
+    type: dict
+    suboptions:
+      url:
+        description: URL the form is posted to.
+        type: str
+        required: true
+      form:
+        description: Form fields.
+        type: dict
+        default: {}
   expect:
     description:
-      - Expectations on the responses. Each names one subject (C(class), C(status), or C(inbound), a name from
-        O(count_inbound); none means all responses) and bounds on it.
+      - Expectations on the responses. Each names one subject (C(class), C(status), or C(counter), a name from
+        O(count); none means all responses) and bounds on it.
       - C(share) with C(tolerance) (default 0.1), C(min_share), C(max_share) are fractions between 0 and 1.
       - C(p50_latency_min) and C(p50_latency_max) bound the median latency in seconds (or a duration such as C(7s)).
     type: list
@@ -111,9 +135,10 @@ options:
       status:
         description: Status code.
         type: int
-      inbound:
-        description: Name of a O(count_inbound) entry; its share is requests it received per request sent.
+      counter:
+        description: Name of a O(count) entry; its share is what it counted per request sent.
         type: str
+        aliases: [inbound]
       share:
         description: Expected share.
         type: float
@@ -132,24 +157,39 @@ options:
       p50_latency_max:
         description: Highest acceptable median latency.
         type: raw
-  count_inbound:
+  count:
     description:
-      - Pods whose sidecars count the requests they receive during the round (from the Envoy statistics of their
-        C(istio-proxy)), for example the mirror of a mirroring rule, whose responses are never seen by the client.
+      - Counters read around each round, for what the client never sees, for example the copies a mirroring rule sends
+        (the mirror's access log) or the requests a circuit breaker refused (the client sidecar's
+        C(upstream_rq_pending_overflow)).
     type: list
     elements: dict
     default: []
+    aliases: [count_inbound]
     suboptions:
       name:
-        description: Name used by O(expect[].inbound).
+        description: Name used by O(expect[].counter).
         type: str
         required: true
       selector:
-        description: Label selector of the pods.
+        description: Label selector of the pods whose sidecars count; none counts at the client pod's own sidecar.
         type: str
-        required: true
       namespace:
         description: Namespace of the pods; defaults to O(namespace).
+        type: str
+      source:
+        description:
+          - C(access_log) counts the C(istio-proxy) log lines written during the round that match O(count[].match)
+            (access logging must be on, for example through the Telemetry API); C(stats) sums the sidecar's Envoy
+            counters whose names match O(count[].match), read before and after the round.
+        type: str
+        choices: [access_log, stats]
+        default: access_log
+      match:
+        description:
+          - Python regular expression. For C(access_log) it is searched in each line and defaults to the probed URL's
+            path after a double quote (as Envoy's text and JSON access logs write it); for C(stats) it is searched in
+            each counter's name and is required.
         type: str
   attempts:
     description: Rounds of requests until every expectation holds; new rules take seconds to reach every sidecar.
@@ -178,16 +218,42 @@ EXAMPLES = r"""
     expect:
       - {class: v2, min_share: 1.0}
 
-- name: The circuit breaker rejects some requests
+- name: The circuit breaker refuses some of 30 requests on 3 connections, and the client's sidecar counts them
   oke.istio.mesh_probe:
     namespace: bookinfo
     client_selector: app=fortio
+    tool: fortio
     url: http://productpage:9080/productpage
     requests: 30
     concurrency: 3
+    count:
+      - {name: pending_overflow, source: stats, match: 'productpage\..*\.upstream_rq_pending_overflow$'}
     expect:
       - {status: 503, min_share: 0.01}
+      - {counter: pending_overflow, min_share: 0.01}
   register: probe
+
+- name: Jason's product page, signed in as the runbook does in a browser
+  oke.istio.mesh_probe:
+    namespace: bookinfo
+    client_selector: app=traffic-client
+    url: http://productpage:9080/productpage
+    login: {url: 'http://productpage:9080/login', form: {username: jason}}
+    classify:
+      - {name: black_stars, body_regex: '<font color="black">'}
+    expect:
+      - {class: black_stars, min_share: 1.0}
+
+- name: Every request to reviews v1 is mirrored to v2 (counted in v2's access log)
+  oke.istio.mesh_probe:
+    namespace: bookinfo
+    client_selector: app=traffic-client
+    url: http://reviews:9080/reviews/0
+    requests: 20
+    count:
+      - {name: mirrored, selector: app=reviews,version=v2, match: '"reviews-shadow'}
+    expect:
+      - {counter: mirrored, min_share: 0.9}
 
 - name: Show the shares
   ansible.builtin.debug:
@@ -237,8 +303,8 @@ report:
     latency_by_status:
       description: The same per status code.
       type: dict
-    inbound:
-      description: Requests each O(count_inbound) entry received during the round.
+    counters:
+      description: What each O(count) entry counted during the round.
       type: dict
     errors:
       description: The first transport errors, if any.
@@ -251,6 +317,9 @@ report:
       type: bool
     client:
       description: The pod and container that sent the requests.
+      type: dict
+    request:
+      description: What was sent - C(url), C(method), C(headers), C(tool), C(concurrency) and the C(login) URL.
       type: dict
 """
 
@@ -275,9 +344,14 @@ def main():
             body_regex=dict(type="str"),
             header=dict(type="dict"),
         )),
+        tool=dict(type="str", default="curl", choices=["curl", "fortio"]),
+        login=dict(type="dict", options=dict(
+            url=dict(type="str", required=True),
+            form=dict(type="dict", default={}),
+        )),
         expect=dict(type="list", elements="dict", default=[], options=dict(
             status=dict(type="int"),
-            inbound=dict(type="str"),
+            counter=dict(type="str", aliases=["inbound"]),
             share=dict(type="float"),
             tolerance=dict(type="float"),
             min_share=dict(type="float"),
@@ -286,10 +360,12 @@ def main():
             p50_latency_max=dict(type="raw"),
             **{"class": dict(type="str")}
         )),
-        count_inbound=dict(type="list", elements="dict", default=[], options=dict(
+        count=dict(type="list", elements="dict", default=[], aliases=["count_inbound"], options=dict(
             name=dict(type="str", required=True),
-            selector=dict(type="str", required=True),
+            selector=dict(type="str"),
             namespace=dict(type="str"),
+            source=dict(type="str", default="access_log", choices=["access_log", "stats"]),
+            match=dict(type="str"),
         )),
         attempts=dict(type="int", default=1),
         attempt_delay=dict(type="float", default=3),

@@ -13,25 +13,41 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import math
 import re
+import time
 import uuid
+
+try:
+    from urllib.parse import urlencode, urlsplit
+except ImportError:  # pragma: no cover - Python 2
+    from urllib import urlencode
+    from urlparse import urlsplit
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._mesh.durations import check_int, parse_duration
 
 # Runs in the client container: $1 url, $2 method, $3 requests, $4 concurrency, $5 timeout (s), $6 marker,
-# the rest are curl arguments (-H 'name: value'). Workers take every concurrency-th request; results are
-# written to files and printed in order once all are done, so the output of parallel requests never mixes.
+# $7 login URL and $8 its form data (both empty for no login), the rest are curl arguments (-H 'name: value').
+# A login posts the form once and sends its session cookie with every request. Workers take every
+# concurrency-th request; results are written to files and printed in order once all are done, so the
+# output of parallel requests never mixes.
 SCRIPT = r"""
-url=$1; method=$2; total=$3; conc=$4; tmo=$5; mark=$6; shift 6
+url=$1; method=$2; total=$3; conc=$4; tmo=$5; mark=$6; login=$7; form=$8; shift 8
 dir=$(mktemp -d 2>/dev/null) || { dir=/tmp/mesh-probe.$$; mkdir -p "$dir"; }
+jar=
+if [ -n "$login" ]; then
+  jar=$dir/jar
+  curl -fsS --max-time "$tmo" -o /dev/null -c "$jar" -d "$form" "$login" 2>"$dir/login" || {
+    printf '%s LOGIN %s\n' "$mark" "$(head -c 512 "$dir/login")"; rm -rf "$dir"; exit 0; }
+fi
 w=0
 while [ "$w" -lt "$conc" ]; do
   (
     i=$w
     while [ "$i" -lt "$total" ]; do
-      out=$(curl -sS -X "$method" --max-time "$tmo" -o "$dir/b$i" -D "$dir/h$i" -w '%{http_code} %{time_total}' "$@" "$url" 2>"$dir/e$i")
+      out=$(curl -sS -X "$method" --max-time "$tmo" -o "$dir/b$i" -D "$dir/h$i" -w '%{http_code} %{time_total}' ${jar:+-b "$jar"} "$@" "$url" 2>"$dir/e$i")
       echo "$? $out" > "$dir/r$i"
       i=$((i + conc))
     done
@@ -58,17 +74,56 @@ MAX_REQUESTS = 10000
 MAX_CONCURRENCY = 64
 CLASSIFY_KEYS = ("name", "status", "body_regex", "header")
 EXPECT_KEYS = ("class", "status", "share", "tolerance", "min_share", "max_share", "p50_latency_min",
-               "p50_latency_max", "inbound")
+               "p50_latency_max", "counter")
+TOOLS = ("curl", "fortio")
+COUNT_SOURCES = ("access_log", "stats")
+COUNT_KEYS = ("name", "selector", "namespace", "source", "match")
 PERCENTILES = (50, 90, 99)
 DEFAULT_TOLERANCE = 0.1
 
 
-def command(url, method, headers, requests, concurrency, timeout, marker):
+def command(url, method, headers, requests, concurrency, timeout, marker, login=None):
     """The exec argv: the fixed script, then every value as its own argument."""
-    argv = ["sh", "-c", SCRIPT, "mesh-probe", url, method, str(requests), str(concurrency), "%g" % timeout, marker]
+    login_url, form = (login["url"], urlencode(sorted(login["form"].items()))) if login else ("", "")
+    argv = ["sh", "-c", SCRIPT, "mesh-probe", url, method, str(requests), str(concurrency), "%g" % timeout, marker,
+            login_url, form]
     for name, value in (headers or {}).items():
         argv.extend(["-H", "%s: %s" % (name, value)])
     return argv
+
+
+def fortio_command(url, method, headers, requests, concurrency, timeout):
+    """The exec argv of one fortio load round: all requests as fast as allowed, results as JSON on stdout."""
+    argv = ["fortio", "load", "-json", "-", "-qps", "0", "-c", str(concurrency), "-n", str(requests),
+            "-timeout", "%gs" % timeout, "-loglevel", "Warning"]
+    if method != "GET":
+        argv.extend(["-X", method])
+    for name, value in (headers or {}).items():
+        argv.extend(["-H", "%s: %s" % (name, value)])
+    argv.append(url)
+    return argv
+
+
+def parse_fortio(text):
+    """Samples (status only) and the latency summary from fortio's JSON result; None when there is none."""
+    start = text.find("{")
+    try:
+        data = json.loads(text[start:]) if start >= 0 else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("RetCodes"), dict):
+        return None, None
+    samples = []
+    for code, count in sorted(data["RetCodes"].items()):
+        status = int(code) if str(code).isdigit() and 100 <= int(code) <= 599 else None
+        for _ in range(int(count)):
+            samples.append({"index": len(samples), "status": status, "latency": None, "headers": {}, "body": "",
+                            "error": None if status else "fortio return code %s" % code})
+    histogram = data.get("DurationHistogram") or {}
+    percentiles = dict((float(p.get("Percentile", 0)), p.get("Value")) for p in histogram.get("Percentiles") or [])
+    latency = dict(("p%d" % p, _round(percentiles.get(float(p)))) for p in PERCENTILES)
+    latency.update(min=_round(histogram.get("Min")), max=_round(histogram.get("Max")), mean=_round(histogram.get("Avg")))
+    return samples, latency
 
 
 def new_marker():
@@ -173,7 +228,7 @@ def check_classify(rules, prefix="classify"):
     return checked
 
 
-def check_expect(expectations, classes, inbound_names=(), prefix="expect"):
+def check_expect(expectations, classes, counter_names=(), prefix="expect"):
     """Checked expectations; a class must be a classify name, a status code or ``error``."""
     known = set(c["name"] for c in classes) | set((ERROR_CLASS,))
     checked = []
@@ -181,13 +236,17 @@ def check_expect(expectations, classes, inbound_names=(), prefix="expect"):
         where = "%s[%d]" % (prefix, index)
         if not isinstance(item, dict):
             raise ValidationError("%s must be a mapping" % where, parameter=where)
+        item = dict(item)
+        if item.get("inbound") is not None and item.get("counter") is None:
+            item["counter"] = item.pop("inbound")  # the option's former name
+        item.pop("inbound", None)
         unknown = sorted(set(item) - set(EXPECT_KEYS))
         if unknown:
             raise ValidationError("%s has unknown key(s) %s" % (where, ", ".join(unknown)), parameter=where)
         entry = dict((k, item.get(k)) for k in EXPECT_KEYS)
-        subjects = [k for k in ("class", "status", "inbound") if entry[k] is not None]
+        subjects = [k for k in ("class", "status", "counter") if entry[k] is not None]
         if len(subjects) > 1:
-            raise ValidationError("%s sets %s: at most one of class, status, inbound" % (where, " and ".join(subjects)),
+            raise ValidationError("%s sets %s: at most one of class, status, counter" % (where, " and ".join(subjects)),
                                   parameter=where)
         if entry["class"] is not None:
             entry["class"] = str(entry["class"])
@@ -199,10 +258,10 @@ def check_expect(expectations, classes, inbound_names=(), prefix="expect"):
                 )
         if entry["status"] is not None:
             entry["status"] = check_int(entry["status"], "%s.status" % where, 100, 599)
-        if entry["inbound"] is not None and entry["inbound"] not in inbound_names:
-            raise ValidationError("%s.inbound %r is not among count_inbound names (%s)"
-                                  % (where, entry["inbound"], ", ".join(inbound_names) or "none"),
-                                  parameter="%s.inbound" % where)
+        if entry["counter"] is not None and entry["counter"] not in counter_names:
+            raise ValidationError("%s.counter %r is not among count names (%s)"
+                                  % (where, entry["counter"], ", ".join(counter_names) or "none"),
+                                  parameter="%s.counter" % where)
         for key in ("share", "tolerance", "min_share", "max_share"):
             if entry[key] is not None:
                 entry[key] = _share(entry[key], "%s.%s" % (where, key))
@@ -222,12 +281,12 @@ def check_expect(expectations, classes, inbound_names=(), prefix="expect"):
             raise ValidationError("%s names %s but no share, min_share, max_share or p50 latency bound"
                                   % (where, subjects[0]), parameter=where)
         if shares and not subjects:
-            raise ValidationError("%s sets %s but no class, status or inbound to measure"
+            raise ValidationError("%s sets %s but no class, status or counter to measure"
                                   % (where, shares[0]), parameter=where)
         if not shares and not latency:
             raise ValidationError("%s expects nothing: set a share or a p50 latency bound" % where, parameter=where)
-        if entry["inbound"] is not None and latency:
-            raise ValidationError("%s: latency bounds do not apply to inbound counts" % where, parameter=where)
+        if entry["counter"] is not None and latency:
+            raise ValidationError("%s: latency bounds do not apply to counters" % where, parameter=where)
         if entry["min_share"] is not None and entry["max_share"] is not None and entry["min_share"] > entry["max_share"]:
             raise ValidationError("%s.min_share is above max_share" % where, parameter="%s.min_share" % where)
         checked.append(entry)
@@ -269,22 +328,75 @@ def check_options(params, prefix=""):
     attempt_delay = 3.0 if attempt_delay is None else attempt_delay
     if isinstance(attempt_delay, bool) or not isinstance(attempt_delay, (int, float)) or attempt_delay < 0:
         raise ValidationError("%s must be seconds >= 0" % name("attempt_delay"), parameter=name("attempt_delay"))
-    inbound = []
-    for index, item in enumerate(params.get("count_inbound") or []):
-        where = "%scount_inbound[%d]" % (prefix, index)
-        if not isinstance(item, dict) or not item.get("name") or not item.get("selector") \
-                or set(item) - set(("name", "selector", "namespace")):
-            raise ValidationError("%s must be a mapping {name, selector, namespace}" % where, parameter=where)
-        inbound.append({"name": str(item["name"]), "selector": str(item["selector"]), "namespace": item.get("namespace")})
+    counts = check_counts(params.get("count") if params.get("count") is not None else params.get("count_inbound"),
+                          url, prefix + "count")
+    tool = params.get("tool") or "curl"
+    if tool not in TOOLS:
+        raise ValidationError("%s must be one of %s (got %r)" % (name("tool"), ", ".join(TOOLS), tool),
+                              parameter=name("tool"))
+    login = check_login(params.get("login"), name("login"))
     classes = check_classify(params.get("classify"), name("classify"))
-    expect = check_expect(params.get("expect"), classes, [i["name"] for i in inbound], name("expect"))
+    if tool == "fortio":
+        if login:
+            raise ValidationError("%s works with tool curl only (fortio keeps no session)" % name("login"),
+                                  parameter=name("login"))
+        for index, rule in enumerate(classes):
+            if rule["body"] is not None or rule["header"] is not None:
+                where = "%s[%d]" % (name("classify"), index)
+                raise ValidationError("%s: fortio reports status codes only; classify by status with tool fortio"
+                                      % where, parameter=where)
+    expect = check_expect(params.get("expect"), classes, [c["name"] for c in counts], name("expect"))
     return {
         "namespace": params.get("namespace") or "default", "client_selector": selector.strip(),
         "container": params.get("container"), "url": url, "method": method,
         "headers": dict((str(k), str(v)) for k, v in headers.items()), "requests": requests,
         "concurrency": min(concurrency, requests), "timeout": float(timeout), "classify": classes,
-        "expect": expect, "attempts": attempts, "attempt_delay": float(attempt_delay), "count_inbound": inbound,
+        "expect": expect, "attempts": attempts, "attempt_delay": float(attempt_delay), "count": counts,
+        "tool": tool, "login": login,
     }
+
+
+def check_counts(items, url, where_prefix):
+    """Counters read around each round: access-log lines or Envoy statistics of some pods' sidecars."""
+    checked = []
+    for index, item in enumerate(items or []):
+        where = "%s[%d]" % (where_prefix, index)
+        if not isinstance(item, dict) or not item.get("name") or set(item) - set(COUNT_KEYS):
+            raise ValidationError("%s must be a mapping {name, selector, namespace, source, match}" % where,
+                                  parameter=where)
+        if item["name"] in [c["name"] for c in checked]:
+            raise ValidationError("%s.name repeats counter %s" % (where, item["name"]), parameter="%s.name" % where)
+        source = item.get("source") or "access_log"
+        if source not in COUNT_SOURCES:
+            raise ValidationError("%s.source must be one of %s (got %r)" % (where, ", ".join(COUNT_SOURCES), source),
+                                  parameter="%s.source" % where)
+        match = item.get("match")
+        if match is None:
+            if source == "stats":
+                raise ValidationError("%s.match is required with source stats: a regular expression on statistic names, "
+                                      "for example upstream_rq_pending_overflow" % where, parameter="%s.match" % where)
+            # An access-log line names the request's path, quoted in JSON or after the method in text; by default
+            # a line counts when it names the probed one.
+            parts = urlsplit(url)
+            match = '[" ]%s[" ]' % re.escape((parts.path or "/") + ("?" + parts.query if parts.query else ""))
+        checked.append({"name": str(item["name"]), "selector": item.get("selector"), "namespace": item.get("namespace"),
+                        "source": source, "match": _regex(match, "%s.match" % where)})
+    return checked
+
+
+def check_login(login, where):
+    """``{url, form}``: a form posted once per round whose session cookie every request carries."""
+    if login is None:
+        return None
+    if not isinstance(login, dict) or set(login) - set(("url", "form")) or not login.get("url"):
+        raise ValidationError("%s must be a mapping {url, form}" % where, parameter=where)
+    if not re.match(r"^https?://[^\s/]+", str(login["url"])):
+        raise ValidationError("%s.url must be an http:// or https:// URL (got %r)" % (where, login["url"]),
+                              parameter="%s.url" % where)
+    form = login.get("form") or {}
+    if not isinstance(form, dict):
+        raise ValidationError("%s.form must be a mapping of field names to values" % where, parameter="%s.form" % where)
+    return {"url": str(login["url"]), "form": dict((str(k), str(v)) for k, v in form.items())}
 
 
 # -- classification and statistics ---------------------------------------------------------------
@@ -358,7 +470,7 @@ def statistics(samples, rules):
 def _describe(item):
     subject = ("class %s" % item["class"] if item["class"] is not None
                else "status %s" % item["status"] if item["status"] is not None
-               else "inbound %s" % item["inbound"] if item["inbound"] is not None else "all responses")
+               else "counter %s" % item["counter"] if item["counter"] is not None else "all responses")
     parts = []
     if item["share"] is not None:
         tolerance = item["tolerance"] if item["tolerance"] is not None else DEFAULT_TOLERANCE
@@ -374,7 +486,7 @@ def _describe(item):
     return "%s: %s" % (subject, ", ".join(parts))
 
 
-def evaluate(expectations, stats, inbound=None):
+def evaluate(expectations, stats, counters=None):
     """One result per expectation: ``{expectation, passed, observed_share, observed_p50, reason}``."""
     results = []
     total = stats["requests"]
@@ -385,8 +497,8 @@ def evaluate(expectations, stats, inbound=None):
         elif item["status"] is not None:
             count = stats["status_counts"].get(str(item["status"]), 0)
             p50 = None
-        elif item["inbound"] is not None:
-            count = (inbound or {}).get(item["inbound"])
+        elif item["counter"] is not None:
+            count = (counters or {}).get(item["counter"])
             p50 = None
         else:
             count, p50 = total, stats["latency"]["p50"]
@@ -423,7 +535,7 @@ def evaluate(expectations, stats, inbound=None):
     return results
 
 
-def report(samples, options, inbound=None):
+def report(samples, options, counters=None, latency=None):
     """The probe's report from recorded samples: statistics plus the verdict of every expectation."""
     stats = statistics(samples, options["classify"])
     status_latency = {}
@@ -431,11 +543,14 @@ def report(samples, options, inbound=None):
         key = str(sample["status"]) if sample["status"] is not None else ERROR_CLASS
         status_latency.setdefault(key, []).append(sample["latency"])
     stats["_status_latency"] = status_latency
-    expectations = evaluate(options["expect"], stats, inbound)
+    if latency is not None:
+        # fortio measures latency itself and reports percentiles, not one latency per request.
+        stats["latency"] = latency
+    expectations = evaluate(options["expect"], stats, counters)
     stats.pop("_status_latency")
     stats["latency_by_status"] = dict((k, latency_summary(v)) for k, v in status_latency.items())
-    if inbound is not None:
-        stats["inbound"] = inbound
+    if counters is not None:
+        stats["counters"] = counters
     stats["expectations"] = expectations
     stats["passed"] = all(e["passed"] for e in expectations)
     return stats
@@ -443,12 +558,33 @@ def report(samples, options, inbound=None):
 
 # -- cluster side ----------------------------------------------------------------------------------
 
-INBOUND_STAT = re.compile(r"^cluster\.inbound\|[^:]*\.upstream_rq_total:\s*(\d+)\s*$", re.M)
+STAT_LINE = re.compile(r"^([^:\s]+):\s*(\d+)\s*$", re.M)
 
 
-def sum_inbound_requests(stats_text):
-    """Requests the sidecar passed to its own workload, summed over inbound clusters (Envoy stats text)."""
-    return sum(int(n) for n in INBOUND_STAT.findall(stats_text or ""))
+def sum_stats(stats_text, pattern):
+    """Sum of the Envoy counters (``name: value`` lines) whose name matches ``pattern``."""
+    return sum(int(value) for name, value in STAT_LINE.findall(stats_text or "") if pattern.search(name))
+
+
+def log_timestamp(line):
+    """The kubelet timestamp that starts a log line read with timestamps, as a sortable tuple; None without one."""
+    match = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z\s", line)
+    if not match:
+        return None
+    # RFC 3339 with nanoseconds, trailing zeros trimmed: pad the fraction so tuples compare in time order.
+    return match.group(1), (match.group(2) or "").ljust(9, "0")
+
+
+def count_log_lines(text, pattern, after):
+    """Lines stamped later than ``after`` (a log_timestamp, or None for all) that match ``pattern``."""
+    total = 0
+    for line in (text or "").splitlines():
+        stamp = log_timestamp(line)
+        if stamp is None or (after is not None and stamp <= after):
+            continue
+        if pattern.search(line):
+            total += 1
+    return total
 
 
 class ExecFailed(ClusterError):
@@ -521,44 +657,116 @@ def exec_in_pod(client, namespace, pod, container, argv, timeout):
     return rc, "".join(stdout), "".join(stderr)
 
 
-def _inbound_counts(client, options, default_namespace):
-    counts = {}
-    for item in options["count_inbound"]:
-        namespace = item["namespace"] or default_namespace
+def _read_log(client, namespace, pod, **kwargs):
+    from kubernetes.client import CoreV1Api
+    from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException
+    from ansible_collections.oke.istio.plugins.module_utils._errors import api_error_message
+
+    try:
+        return CoreV1Api(client.client).read_namespaced_pod_log(pod, namespace, container="istio-proxy",
+                                                                timestamps=True, **kwargs)
+    except ApiException as exc:
+        raise ExecFailed("Failed to read the istio-proxy log of %s/%s: %s" % (namespace, pod, api_error_message(exc)))
+
+
+class Counters(object):
+    """The ``count`` entries of a round: a reading before it, and what each counted once it is over."""
+
+    def __init__(self, client, options, client_pod):
+        self.client, self.options, self.client_pod = client, options, client_pod
+        self.before = {}
+
+    def _pods(self, item):
+        if not item["selector"]:
+            return self.options["namespace"], [self.client_pod]
+        namespace = item["namespace"] or self.options["namespace"]
+        return namespace, _pods(self.client, namespace, item["selector"], "count %s selector" % item["name"])
+
+    def _stats(self, namespace, pod):
+        rc, out, err = exec_in_pod(self.client, namespace, pod, "istio-proxy",
+                                   ["pilot-agent", "request", "GET", "stats"], 60)
+        if rc not in (0, None):
+            raise ExecFailed("Failed to read the sidecar stats of %s/%s: %s" % (namespace, pod, err.strip()))
+        return out
+
+    def start(self):
+        """Remember where each counter stands: its statistics, or the last access-log line of each pod."""
+        self.started = time.time()
+        for item in self.options["count"]:
+            namespace, pods = self._pods(item)
+            for pod in pods:
+                name = pod["metadata"]["name"]
+                if item["source"] == "stats":
+                    self.before[(item["name"], name)] = sum_stats(self._stats(namespace, name), item["match"])
+                else:
+                    last = _read_log(self.client, namespace, name, tail_lines=1).strip()
+                    self.before[(item["name"], name)] = log_timestamp(last) if last else None
+
+    def _count(self, item):
+        namespace, pods = self._pods(item)
+        elapsed = int(math.ceil(time.time() - self.started)) + 5
         total = 0
-        for pod in _pods(client, namespace, item["selector"], "count_inbound %s selector" % item["name"]):
-            rc, out, err = exec_in_pod(client, namespace, pod["metadata"]["name"], "istio-proxy",
-                                       ["pilot-agent", "request", "GET", "stats"], 60)
-            if rc not in (0, None):
-                raise ClusterError("Failed to read the sidecar stats of %s: %s" % (pod["metadata"]["name"], err.strip()))
-            total += sum_inbound_requests(out)
-        counts[item["name"]] = total
-    return counts
+        for pod in pods:
+            name = pod["metadata"]["name"]
+            if item["source"] == "stats":
+                total += sum_stats(self._stats(namespace, name), item["match"]) - self.before.get((item["name"], name), 0)
+            else:
+                text = _read_log(self.client, namespace, name, since_seconds=elapsed)
+                total += count_log_lines(text, item["match"], self.before.get((item["name"], name)))
+        return total
+
+    def finish(self, settle=1.5, reads=4, sleep=None):
+        """What each counter counted since start(). Envoy flushes access logs about once a second: a log counter is
+        read again until two readings agree (at most ``reads`` times)."""
+        sleep = sleep or time.sleep
+        counted = {}
+        for item in self.options["count"]:
+            total = self._count(item)
+            for _ in range(reads - 1 if item["source"] == "access_log" else 0):
+                sleep(settle)
+                again = self._count(item)
+                if again == total:
+                    break
+                total = again
+            counted[item["name"]] = total
+        return counted
 
 
 def send(client, options, pod, container):
-    """One round of requests from ``pod``; return the samples."""
+    """One round of requests from ``pod``; return ``(samples, latency)`` (latency from fortio, else None)."""
     marker = new_marker()
-    argv = command(options["url"], options["method"], options["headers"], options["requests"],
-                   options["concurrency"], options["timeout"], marker)
     rounds = int(math.ceil(options["requests"] / float(options["concurrency"])))
-    rc, out, err = exec_in_pod(client, options["namespace"], pod, container, argv,
-                               timeout=int(rounds * (options["timeout"] + 1) + 30))
+    timeout = int(rounds * (options["timeout"] + 1) + 30)
+    where = "pod %s/%s container %s" % (options["namespace"], pod, container)
+    if options["tool"] == "fortio":
+        argv = fortio_command(options["url"], options["method"], options["headers"], options["requests"],
+                              options["concurrency"], options["timeout"])
+        rc, out, err = exec_in_pod(client, options["namespace"], pod, container, argv, timeout=timeout)
+        samples, latency = parse_fortio(out)
+        if samples is None:
+            raise ClusterError("fortio in %s returned no result (exit code %s): %s; the container needs fortio, as "
+                               "Istio's fortio sample has" % (where, rc, (err or out).strip()[:500]))
+        return samples, latency
+    argv = command(options["url"], options["method"], options["headers"], options["requests"],
+                   options["concurrency"], options["timeout"], marker, options["login"])
+    rc, out, err = exec_in_pod(client, options["namespace"], pod, container, argv, timeout=timeout)
+    login_failed = re.search(r"^%s LOGIN (.*)$" % re.escape(marker), out, re.M)
+    if login_failed:
+        raise ClusterError("The login to %s from %s failed: %s"
+                           % (options["login"]["url"], where, login_failed.group(1).strip() or "no answer"))
     samples = parse_output(out, marker)
     missing_curl = samples and all(s["status"] is None and "not found" in (s["error"] or "") for s in samples)
     if not samples or missing_curl:
         detail = samples[0]["error"] if missing_curl else (err or out).strip()[:500]
         raise ClusterError(
-            "The probe in pod %s/%s container %s returned no response (exit code %s): %s; the container needs sh and "
-            "curl, as Istio's curl (sleep) sample has" % (options["namespace"], pod, container, rc, detail),
+            "The probe in %s returned no response (exit code %s): %s; the container needs sh and "
+            "curl, as Istio's curl (sleep) sample has" % (where, rc, detail),
         )
-    return samples
+    return samples, None
 
 
 def run_probe(client, options, sleep=None):
     """Send the requests and judge them; ``{skipped, skip_reason}`` on simulated nodes, else ``{report, attempts}``."""
-    import time
-
     from ansible_collections.oke.istio.plugins.module_utils._k8s.cluster import data_plane_skip_reason
 
     reason = data_plane_skip_reason(client)
@@ -571,20 +779,22 @@ def run_probe(client, options, sleep=None):
         pod = _pods(client, options["namespace"], options["client_selector"], "client_selector")[0]
         container = _container(pod, options["container"], "container")
         try:
-            before = _inbound_counts(client, options, options["namespace"]) if options["count_inbound"] else None
-            samples = send(client, options, pod["metadata"]["name"], container)
-            inbound = None
-            if before is not None:
-                after = _inbound_counts(client, options, options["namespace"])
-                inbound = dict((k, after[k] - before.get(k, 0)) for k in after)
+            counters = Counters(client, options, pod) if options["count"] else None
+            if counters:
+                counters.start()
+            samples, latency = send(client, options, pod["metadata"]["name"], container)
+            counted = counters.finish() if counters else None
         except ExecFailed as exc:
             exec_failures.append("attempt %d: %s" % (attempt, exc.msg))
             if attempt == options["attempts"]:
                 raise ExecFailed("No attempt could run in a client pod: %s" % "; ".join(exec_failures))
             sleep(options["attempt_delay"])
             continue
-        result = report(samples, options, inbound)
+        result = report(samples, options, counted, latency)
         result["client"] = {"namespace": options["namespace"], "pod": pod["metadata"]["name"], "container": container}
+        result["request"] = {"url": options["url"], "method": options["method"], "headers": options["headers"],
+                             "tool": options["tool"], "concurrency": options["concurrency"],
+                             "login": options["login"]["url"] if options["login"] else None}
         if exec_failures:
             result["exec_failures"] = exec_failures
         if result["passed"]:

@@ -19,7 +19,7 @@ from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiEx
 from ansible_collections.oke.istio.plugins.module_utils._mesh import probe, scenarios
 
 PROBE_OPTIONS = ("namespace", "client_selector", "container", "url", "method", "headers", "requests", "concurrency",
-                 "timeout", "classify", "expect", "attempts", "attempt_delay", "count_inbound")
+                 "timeout", "classify", "expect", "attempts", "attempt_delay", "count", "count_inbound", "tool", "login")
 
 
 def _read(client, api_version, kind, namespace, name):

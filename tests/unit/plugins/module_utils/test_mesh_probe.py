@@ -126,28 +126,143 @@ def test_report_passes_and_fails_per_expectation():
     assert report["expectations"][0]["expectation"] == "class v1: share 50% +/- 10%"
 
 
-def test_report_counts_inbound_copies():
+def test_report_judges_counters():
     opts = probe.check_options(dict(client_selector="app=curl", url="http://reviews:9080/", classify=REVIEWS_CLASSES,
-                                    count_inbound=[{"name": "mirror", "selector": "app=reviews,version=v2"}],
-                                    expect=[{"inbound": "mirror", "min_share": 0.8}]))
+                                    count=[{"name": "mirror", "selector": "app=reviews,version=v2"}],
+                                    expect=[{"counter": "mirror", "min_share": 0.8}]))
     assert probe.report(recorded(), opts, {"mirror": 10})["passed"] is True
     failed = probe.report(recorded(), opts, {"mirror": 3})
-    assert failed["passed"] is False and failed["inbound"] == {"mirror": 3}
+    assert failed["passed"] is False and failed["counters"] == {"mirror": 3}
+    assert failed["expectations"][0]["expectation"] == "counter mirror: share >= 80%"
+
+
+def test_former_option_names_still_count():
+    opts = probe.check_options(dict(client_selector="app=curl", url="http://reviews:9080/reviews/0",
+                                    count_inbound=[{"name": "mirror", "selector": "app=reviews,version=v2"}],
+                                    expect=[{"inbound": "mirror", "min_share": 0.8}]))
+    assert opts["count"][0]["source"] == "access_log" and opts["expect"][0]["counter"] == "mirror"
+    # By default an access-log line counts when it names the probed path, as Envoy's logs quote it.
+    assert opts["count"][0]["match"].search('"GET /reviews/0 HTTP/1.1" 200')
+    assert opts["count"][0]["match"].search('{"path":"/reviews/0","method":"GET"}')
+    assert not opts["count"][0]["match"].search('"GET /ratings/0 HTTP/1.1" 200')
+    assert not opts["count"][0]["match"].search('"GET /reviews/01 HTTP/1.1" 200')
+
+
+ENVOY_LOG = "\n".join([
+    '2026-12-02T16:12:39.585010401Z {"authority":"reviews:9080","path":"/reviews/0","response_code":200}',
+    '2026-12-02T16:12:50.5Z {"authority":"reviews-shadow:9080","path":"/reviews/0","response_code":200}',
+    '2026-12-02T16:12:50.589892290Z {"authority":"reviews-shadow:9080","path":"/reviews/0","response_code":200}',
+    '2026-12-02T16:12:51Z {"authority":"reviews-shadow:9080","path":"/health","response_code":200}',
+    'a line without a timestamp "/reviews/0',
+])
+
+
+def test_access_log_lines_count_after_the_last_line_seen_before():
+    match = probe.re.compile('"/reviews/0')
+    assert probe.count_log_lines(ENVOY_LOG, match, None) == 3
+    # Timestamps with trimmed fractions still compare in time order: .5 is later than .585010401? No: earlier.
+    before = probe.log_timestamp('2026-12-02T16:12:39.585010401Z x')
+    assert probe.count_log_lines(ENVOY_LOG, match, before) == 2
+    assert probe.count_log_lines(ENVOY_LOG, match, probe.log_timestamp('2026-12-02T16:12:50.5Z x')) == 1
+    assert probe.count_log_lines(ENVOY_LOG, probe.re.compile('reviews-shadow.*"/reviews/0'), None) == 2
+    assert probe.log_timestamp('2026-12-02T16:12:50.5Z x') < probe.log_timestamp('2026-12-02T16:12:50.589892290Z x')
+
+
+def test_stats_counters_sum_matching_names():
+    stats = "\n".join([
+        "cluster.outbound|9080|v1|productpage.bookinfo.svc.cluster.local.upstream_rq_pending_overflow: 21",
+        "cluster.outbound|9080||productpage.bookinfo.svc.cluster.local.upstream_rq_pending_overflow: 4",
+        "cluster.outbound|9080||reviews.bookinfo.svc.cluster.local.upstream_rq_pending_overflow: 9",
+        "cluster.outbound|9080|v1|productpage.bookinfo.svc.cluster.local.upstream_rq_pending_total: 39",
+        "cluster.outbound|9080|v1|productpage.bookinfo.svc.cluster.local.upstream_rq_time: P0(nan,1.1)",
+    ])
+    pattern = probe.re.compile(r"productpage\..*\.upstream_rq_pending_overflow$")
+    assert probe.sum_stats(stats, pattern) == 25
+
+
+def test_counters_read_before_and_after_the_round(monkeypatch):
+    opts = probe.check_options(dict(
+        client_selector="app=fortio", namespace="bookinfo", url="http://productpage:9080/productpage",
+        count=[{"name": "mirrored", "selector": "app=reviews,version=v2", "match": 'reviews-shadow.*"/reviews/0'},
+               {"name": "overflow", "source": "stats", "match": "upstream_rq_pending_overflow$"}],
+        expect=[{"counter": "overflow", "min_share": 0.1}]))
+    stats = iter(["x.upstream_rq_pending_overflow: 4\n", "x.upstream_rq_pending_overflow: 11\n"])
+    logs = []
+
+    def fake_log(client, namespace, pod, **kwargs):
+        logs.append((namespace, pod, kwargs))
+        return ENVOY_LOG.splitlines()[0] if "tail_lines" in kwargs else ENVOY_LOG
+
+    monkeypatch.setattr(probe, "_read_log", fake_log)
+    monkeypatch.setattr(probe, "_pods", lambda client, ns, selector, option: [_ready_pod("reviews-v2-1")])
+    monkeypatch.setattr(probe, "exec_in_pod", lambda client, ns, pod, container, argv, timeout: (0, next(stats), ""))
+    counters = probe.Counters(None, opts, _ready_pod("fortio-1"))
+    counters.start()
+    naps = []
+    assert counters.finish(sleep=naps.append) == {"mirrored": 2, "overflow": 7}
+    assert logs[0] == ("bookinfo", "reviews-v2-1", {"tail_lines": 1})
+    assert logs[1][2]["since_seconds"] >= 5
+    # The log was read again once (same count: settled); the statistics only once.
+    assert len(logs) == 3 and naps == [1.5]
+
+
+def test_log_counters_wait_for_lines_envoy_has_not_flushed(monkeypatch):
+    opts = probe.check_options(dict(client_selector="app=curl", namespace="bookinfo", url="http://reviews:9080/reviews/0",
+                                    count=[{"name": "mirrored", "selector": "app=reviews,version=v2"}],
+                                    expect=[{"counter": "mirrored", "min_share": 0.9}]))
+    lines = ENVOY_LOG.splitlines()
+    readings = iter(["", "\n".join(lines[:1]), "\n".join(lines[:3]), "\n".join(lines[:3])])
+    monkeypatch.setattr(probe, "_read_log", lambda client, ns, pod, **kwargs: "" if "tail_lines" in kwargs else next(readings))
+    monkeypatch.setattr(probe, "_pods", lambda client, ns, selector, option: [_ready_pod("reviews-v2-1")])
+    counters = probe.Counters(None, opts, _ready_pod("curl-1"))
+    counters.start()
+    assert counters.finish(sleep=lambda s: None) == {"mirrored": 3}
+
+
+FORTIO_JSON = json.dumps({
+    "RunType": "HTTP", "RetCodes": {"200": 8, "503": 22},
+    "DurationHistogram": {"Count": 30, "Min": 0.00026, "Max": 0.0105, "Avg": 0.0024,
+                          "Percentiles": [{"Percentile": 50, "Value": 0.0008}, {"Percentile": 75, "Value": 0.0055},
+                                          {"Percentile": 90, "Value": 0.0077}, {"Percentile": 99, "Value": 0.0104}]},
+})
+
+
+def test_fortio_result_becomes_samples_and_latency():
+    samples, latency = probe.parse_fortio("12:00:01 W http_client.go:693> Parsed non ok code 503\n" + FORTIO_JSON)
+    assert len(samples) == 30 and sum(1 for s in samples if s["status"] == 503) == 22
+    assert latency == {"p50": 0.0008, "p90": 0.0077, "p99": 0.0104, "min": 0.00026, "max": 0.0105, "mean": 0.0024}
+    opts = options(tool="fortio", classify=[], expect=[{"status": 503, "min_share": 0.5}, {"p50_latency_max": 0.01}])
+    report = probe.report(samples, opts, None, latency)
+    assert report["passed"] is True and report["status_counts"] == {"200": 8, "503": 22}
+    assert probe.parse_fortio("no json here") == (None, None)
+    assert probe.parse_fortio('{"RetCodes": {"-1": 2}}')[0][0]["status"] is None
+
+
+def test_fortio_command_runs_the_runbook_load():
+    argv = probe.fortio_command("http://productpage:9080/productpage", "GET", {"end-user": "jason"}, 20, 2, 30)
+    assert argv == ["fortio", "load", "-json", "-", "-qps", "0", "-c", "2", "-n", "20", "-timeout", "30s",
+                    "-loglevel", "Warning", "-H", "end-user: jason", "http://productpage:9080/productpage"]
+
+
+def test_send_with_fortio(monkeypatch):
+    seen = {}
+
+    def fake_exec(client, namespace, pod, container, argv, timeout):
+        seen["argv"] = argv
+        return 0, FORTIO_JSON, ""
+
+    monkeypatch.setattr(probe, "exec_in_pod", fake_exec)
+    samples, latency = probe.send(None, options(tool="fortio", classify=[], requests=30, concurrency=3), "fortio-1", "fortio")
+    assert seen["argv"][:2] == ["fortio", "load"] and len(samples) == 30 and latency["p50"] == 0.0008
+    monkeypatch.setattr(probe, "exec_in_pod", lambda *a, **k: (1, "", "exec: fortio: not found"))
+    with pytest.raises(probe.ClusterError) as info:
+        probe.send(None, options(tool="fortio", classify=[]), "curl-1", "curl")
+    assert "needs fortio" in info.value.msg and "fortio: not found" in info.value.msg
 
 
 def test_latency_expectation_per_status():
     opts = options(expect=[{"status": 503, "min_share": 0.05, "p50_latency_max": 0.01}])
     assert probe.report(recorded(), opts)["passed"] is True
-
-
-def test_sum_inbound_requests_from_envoy_stats():
-    stats = "\n".join([
-        "cluster.inbound|9080||.upstream_rq_total: 17",
-        "cluster.inbound|9090||.upstream_rq_total: 3",
-        "cluster.outbound|9080||ratings.bookinfo.svc.cluster.local.upstream_rq_total: 40",
-        "cluster.inbound|9080||.upstream_rq_timeout: 1",
-    ])
-    assert probe.sum_inbound_requests(stats) == 20
 
 
 # -- options: every error names its parameter -------------------------------------------------------
@@ -182,10 +297,21 @@ INVALID = [
     (dict(expect=[{"class": "v1", "min_share": 0.9, "max_share": 0.5}]), "expect[0].min_share"),
     (dict(expect=[{"p50_latency_min": "a while"}]), "expect[0].p50_latency_min"),
     (dict(expect=[{"p50_latency_max": -1}]), "expect[0].p50_latency_max"),
-    (dict(expect=[{"inbound": "mirror", "min_share": 1}]), "expect[0].inbound"),
+    (dict(expect=[{"counter": "mirror", "min_share": 1}]), "expect[0].counter"),
     (dict(expect=[{"status": 600, "min_share": 1}]), "expect[0].status"),
     (dict(expect=[{"class": "v1", "min_share": 1, "p99": 3}]), "expect[0]"),
-    (dict(count_inbound=[{"name": "m"}]), "count_inbound[0]"),
+    (dict(count=[{"selector": "app=x"}]), "count[0]"),
+    (dict(count=[{"name": "m", "source": "prometheus"}]), "count[0].source"),
+    (dict(count=[{"name": "m", "source": "stats"}]), "count[0].match"),
+    (dict(count=[{"name": "m", "match": "("}]), "count[0].match"),
+    (dict(count=[{"name": "m"}, {"name": "m"}]), "count[1].name"),
+    (dict(count=[{"name": "m"}], expect=[{"counter": "m", "p50_latency_max": 1}]), "expect[0]"),
+    (dict(tool="wrk"), "tool"),
+    (dict(tool="fortio", classify=[{"name": "red", "body_regex": "red"}]), "classify[0]"),
+    (dict(tool="fortio", classify=[], login={"url": "http://p/login"}), "login"),
+    (dict(login={"form": {"username": "jason"}}), "login"),
+    (dict(login={"url": "productpage/login"}), "login.url"),
+    (dict(login={"url": "http://p/login", "form": ["jason"]}), "login.form"),
 ]
 
 
@@ -211,8 +337,11 @@ def test_status_code_and_error_are_valid_classes():
 def test_command_passes_values_as_arguments():
     argv = probe.command("http://reviews:9080/r?a=1&b=$(id)", "GET", {"end-user": "jason; rm -rf /"}, 20, 3, 2.5, "@@m")
     assert argv[:3] == ["sh", "-c", probe.SCRIPT]
-    assert argv[3:] == ["mesh-probe", "http://reviews:9080/r?a=1&b=$(id)", "GET", "20", "3", "2.5", "@@m",
+    assert argv[3:] == ["mesh-probe", "http://reviews:9080/r?a=1&b=$(id)", "GET", "20", "3", "2.5", "@@m", "", "",
                         "-H", "end-user: jason; rm -rf /"]
+    login = {"url": "http://productpage:9080/login", "form": {"username": "jason & co"}}
+    argv = probe.command("http://productpage:9080/productpage", "GET", {}, 1, 1, 5, "@@m", login)
+    assert argv[10:] == ["http://productpage:9080/login", "username=jason+%26+co"]
 
 
 # -- the script itself, against a local HTTP server -------------------------------------------------
@@ -235,6 +364,9 @@ def http_server():
             with lock:
                 in_flight["now"] -= 1
             user = self.headers.get("end-user", "")
+            cookie = self.headers.get("Cookie", "")
+            if "session=user-" in cookie:
+                user = cookie.split("session=user-", 1)[1].split(";")[0]
             status = 503 if self.path.startswith("/fail") else 200
             body = ('{"user": "%s", "color": "%s"}' % (user, "black" if user == "jason" else "none")).encode()
             self.send_response(status)
@@ -243,6 +375,18 @@ def http_server():
             self.send_header("X-Version", "v2" if user == "jason" else "v1")
             self.end_headers()
             self.wfile.write(body)
+
+        def do_POST(self):
+            form = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
+            if not self.path.startswith("/login") or not form.startswith("username="):
+                self.send_response(400)
+                self.end_headers()
+                return
+            self.send_response(302)
+            self.send_header("Set-Cookie", "session=user-%s; Path=/" % form.split("=", 1)[1])
+            self.send_header("Location", "/productpage")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def log_message(self, *args):
             pass
@@ -287,6 +431,21 @@ def test_script_reports_failures_and_unreachable(http_server):
     assert [s["status"] for s in samples] == [None, None]
     assert all(s["error"] for s in samples)
     assert probe.classify(samples[0], []) == "error"
+
+
+@pytest.mark.skipif(not shutil.which("curl") or not shutil.which("sh"), reason="needs sh and curl")
+def test_script_signs_in_once_and_sends_the_session(http_server):
+    marker = probe.new_marker()
+    login = {"url": http_server.url + "/login", "form": {"username": "jason"}}
+    out = subprocess.run(probe.command(http_server.url + "/productpage", "GET", {}, 3, 2, 5, marker, login),
+                         stdout=subprocess.PIPE, check=True).stdout.decode()
+    samples = probe.parse_output(out, marker)
+    assert [s["body"] for s in samples] == ['{"user": "jason", "color": "black"}'] * 3
+    # A refused login is reported as such, with no request sent.
+    login = {"url": http_server.url + "/nologin", "form": {"username": "jason"}}
+    out = subprocess.run(probe.command(http_server.url + "/productpage", "GET", {}, 3, 2, 5, marker, login),
+                         stdout=subprocess.PIPE, check=True).stdout.decode()
+    assert probe.parse_output(out, marker) == [] and "%s LOGIN curl: (22)" % marker in out
 
 
 def test_exec_in_pod_reads_both_streams(monkeypatch):
@@ -346,6 +505,7 @@ def test_send_explains_a_container_without_curl(monkeypatch):
 def test_send_explains_curl_missing_from_every_request(monkeypatch):
     def fake_exec(client, namespace, pod, container, argv, timeout):
         marker = argv[9]
+        assert argv[10:12] == ["", ""]  # no login
         return 0, "%s BEGIN 0 127  \n\n%s BODY\n\n%s ERR\nsh: curl: not found\n%s END\n" % ((marker,) * 4), ""
 
     monkeypatch.setattr(probe, "exec_in_pod", fake_exec)
@@ -406,7 +566,7 @@ def test_probe_retries_an_exec_failure_on_the_pod_ready_now(monkeypatch):
         used.append(pod)
         if pod == "client-old":
             raise probe.ExecFailed("Failed to exec in pod bookinfo/client-old: container not found")
-        return [{"index": 0, "rc": 0, "status": 200, "headers": {}, "body": "ok", "error": "", "latency": 0.01}]
+        return [{"index": 0, "rc": 0, "status": 200, "headers": {}, "body": "ok", "error": "", "latency": 0.01}], None
 
     monkeypatch.setattr(probe, "send", fake_send)
     result = probe.run_probe(None, options(attempts=3, requests=1), sleep=lambda s: None)

@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: probe_steps
+short_description: Steps of the runbook report from a registered mesh_probe result
+version_added: 0.2.0
+description:
+  - Turns what a M(oke.istio.mesh_probe) task registered (one task, or a loop) into the step records
+    M(oke.istio.runbook_report) writes - one per request check, each C(passed), C(failed), C(skipped) (with the
+    reason, for example simulated nodes) or C(not run) (its condition was false).
+  - A step is named by its loop label (C(loop_control.label)), else by O(step) with the item's position.
+positional: area, step
+options:
+  _input:
+    description: The registered result (with C(results) for a loop); a list of them is read in order.
+    type: raw
+    required: true
+  area:
+    description: The runbook area the checks belong to, for example C(egress).
+    type: str
+    required: true
+  step:
+    description: Name of the step when the result carries no loop label.
+    type: str
+    default: check
+"""
+
+EXAMPLES = r"""
+- name: Record the egress checks
+  ansible.builtin.set_fact:
+    runbook_results: "{{ runbook_results + (egress_verify_result | oke.istio.probe_steps('egress')) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: Step records - C(area), C(step), C(status), C(reason), C(checks) (the probe reports).
+  type: list
+  elements: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_text
+
+
+def _runs(registered):
+    if isinstance(registered, (list, tuple)):
+        for item in registered:
+            for run in _runs(item):
+                yield run
+        return
+    if not isinstance(registered, dict) or not registered:
+        return
+    if isinstance(registered.get("results"), list):
+        for run in registered["results"]:
+            if isinstance(run, dict):
+                yield run
+        return
+    yield registered
+
+
+def _step(run, area, step, index):
+    label = run.get("_ansible_item_label")
+    name = to_text(label) if label not in (None, "") else step if index is None else "%s %d" % (step, index + 1)
+    record = {"area": area, "step": name, "reason": "", "checks": []}
+    if run.get("false_condition") is not None:
+        record.update(status="not run", reason="condition false: %s" % to_text(run["false_condition"]))
+    elif run.get("failed"):
+        record.update(status="failed", reason=to_text(run.get("msg") or "failed without a message"))
+    elif run.get("skipped"):
+        record.update(status="skipped", reason=to_text(run.get("skip_reason") or "skipped"))
+    else:
+        record["status"] = "passed"
+    if isinstance(run.get("report"), dict):
+        record["checks"] = [run["report"]]
+    return record
+
+
+def probe_steps(registered, area, step="check"):
+    if not isinstance(area, str) or not area:
+        raise AnsibleFilterError("probe_steps needs the area as a non-empty string, got %r" % (area,))
+    runs = list(_runs(registered))
+    single = len(runs) == 1
+    return [_step(run, area, step, None if single else index) for index, run in enumerate(runs)]
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"probe_steps": probe_steps}
