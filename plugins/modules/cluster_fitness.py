@@ -15,7 +15,10 @@ description:
   - Reads the cluster through the Kubernetes API and, when O(cluster_id) is given, through the OKE API, and judges four
     things, each V(pass), V(warn) or V(fail) with a message that says what to do.
   - C(kubernetes_version) - the API server and every node's kubelet (and, with O(cluster_id), the OKE control plane and
-    every node pool) run at least O(min_kubernetes_version).
+    every node pool) run a Kubernetes minor that the Istio release being installed (O(istio_version)) supports,
+    according to the collection's table of Istio's support window (from istio.io, Supported Releases). A minor the
+    Istio project lists as tested but not supported is a warning; any other fails, with the supported and the
+    tested ranges in the message.
   - C(node_pools) - no virtual node pool and no virtual node. OKE virtual nodes cannot run Istio sidecars. With
     O(cluster_id) the OKE API lists the node pools and virtual node pools; otherwise nodes are recognised as virtual by
     their C(providerID) (C(ocid1.virtualnode.)) or their C(oci.oraclecloud.com/virtual-node-pool-id) annotation.
@@ -48,10 +51,14 @@ options:
       - OCID of the OKE cluster. Adds the OKE API's view (control plane version, node pools, virtual node pools, pod
         networking) to the Kubernetes API's. Leave it out for clusters that are not OKE, or with no OCI access.
     type: str
-  min_kubernetes_version:
-    description: Oldest Kubernetes minor version accepted, on the control plane and on every node.
+  istio_version:
+    description:
+      - The Istio release that will be installed (V(1.31), V(1.31.2), or what a build from source reports, V(1.31-dev));
+        its minor selects the row of the support table. A minor the table does not have is refused.
+      - When not set, the istio role's default release, Istio 1.31.
+      - The table covers Istio 1.26 to 1.31; for each, the Kubernetes minors supported and those tested but not
+        supported are listed in the collection's README.
     type: str
-    default: "1.26"
   supported_node_os:
     description:
       - OS images accepted on nodes. An entry matches a node's C(osImage) equal to it or starting with it up to a
@@ -88,8 +95,9 @@ EXAMPLES = r"""
     cluster_id: ocid1.cluster.oc1.iad.aaaaaaaaexample
   register: fitness
 
-- name: Any Kubernetes cluster, Ubuntu nodes accepted, an old version only reported
+- name: Any Kubernetes cluster about to get Istio 1.30, Ubuntu nodes accepted, a version outside its window only reported
   oke.istio.cluster_fitness:
+    istio_version: "1.30.4"
     supported_node_os: [Oracle Linux 8, Oracle Linux 9, Ubuntu 22.04]
     warn_only: [kubernetes_version]
 """
@@ -141,7 +149,7 @@ def run(module):
 def main():
     argument_spec = dict(
         cluster_id=dict(type="str"),
-        min_kubernetes_version=dict(type="str", default="1.26"),
+        istio_version=dict(type="str"),
         supported_node_os=dict(
             type="list", elements="str", default=["Oracle Linux 7", "Oracle Linux 8", "Oracle Linux 9"]
         ),

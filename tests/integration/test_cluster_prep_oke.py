@@ -155,8 +155,20 @@ def test_oke_too_old_kubernetes_fails_the_play_unless_warn_only(oke_api, oke_clu
     cluster["kubernetesVersion"] = "v1.25.16"
     recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path)
     assert recap["failed"] == 1
-    assert "Kubernetes is older than 1.26 on the OKE control plane v1.25.16" in output
+    assert "Kubernetes outside the support window of Istio 1.31 on the OKE control plane v1.25.16" in output
+    assert "Istio 1.31 supports Kubernetes 1.32 to 1.37 (tested there but not supported: 1.27 to 1.31)" in output
 
     recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path, cluster_prep_kubernetes_version_warn_only=True)
     assert recap["failed"] == 0, output
     assert "WARN kubernetes_version" in output
+
+
+def test_the_window_is_the_one_of_the_istio_the_istio_role_installs(oke_api, oke_cluster, tmp_path):
+    """The playbook hands the istio role's pinned release to the fitness check: Istio 1.28 does not support the local
+    control plane's Kubernetes (1.35), so the play stops before anything else runs."""
+    cluster, fake_oci = oke_cluster
+    recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path, istio_istioctl_version="1.28.10")
+    assert recap["failed"] == 1
+    assert "Kubernetes outside the support window of Istio 1.28 on the API server v1.35" in output
+    assert "Istio 1.28 supports Kubernetes 1.30 to 1.34 (tested there but not supported: not confirmed)" in output
+    assert "Kubernetes 1.35: Istio 1.29, 1.30, 1.31" in output

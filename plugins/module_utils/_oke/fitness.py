@@ -21,7 +21,27 @@ from ansible_collections.oke.istio.plugins.module_utils._errors import (
 PASS, WARN, FAIL = "pass", "warn", "fail"
 CHECKS = ("kubernetes_version", "node_pools", "pod_network", "node_os")
 ROLE_VARIABLES = dict((name, "cluster_prep_%s_warn_only" % name) for name in CHECKS)
-DEFAULT_MIN_VERSION = "1.26"
+
+# The Istio support window: for each Istio minor, the Kubernetes minors the Istio project supports it on, and
+# those it lists as "Tested, but not supported" (a warning here); any other Kubernetes fails the check.
+# Source: istio.io, Supported Releases, table "Support status of Istio releases" (rendered from istio/istio.io
+# data/compatibility/supportStatus.yml), checked 2026-12 against the release announcements ("Istio 1.N.0 is
+# officially supported on Kubernetes versions ..."). The table wins where they differ: it is edited after a
+# release (1.26 gained 1.33, 1.28 dropped 1.29, 1.31 gained 1.37 on 2026-09-30). A tested-but-not-supported
+# range that could not be confirmed there is None: below such a row's window the check fails.
+# Keep README.md's "Kubernetes per Istio release" table the same (a unit test compares them).
+#   Istio minor: (supported Kubernetes minors, first and last), (tested but not supported, first and last)
+ISTIO_SUPPORT = {
+    "1.31": (("1.32", "1.37"), ("1.27", "1.31")),
+    "1.30": (("1.32", "1.36"), ("1.27", "1.31")),
+    "1.29": (("1.31", "1.35"), ("1.26", "1.30")),
+    "1.28": (("1.30", "1.34"), None),
+    "1.27": (("1.29", "1.33"), None),
+    "1.26": (("1.29", "1.33"), None),
+}
+# The Istio installed when none is named: the istio role's default release (a unit test keeps them equal).
+DEFAULT_ISTIO_VERSION = "1.31"
+ISTIO_VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?(?:-[0-9A-Za-z.-]+)?$")
 DEFAULT_SUPPORTED_OS = ["Oracle Linux 7", "Oracle Linux 8", "Oracle Linux 9"]
 POD_NETWORKS = ("vcn_native", "flannel", "other")
 DEFAULT_POD_NETWORKS = ["vcn_native", "flannel"]
@@ -65,6 +85,70 @@ def _names(items, limit=5):
     items = list(items)
     shown = ", ".join(items[:limit])
     return shown + (" and %d more" % (len(items) - limit) if len(items) > limit else "")
+
+
+def _minor(text):
+    major, minor = text.split(".")
+    return int(major), int(minor)
+
+
+def _span(bounds):
+    return "%s to %s" % bounds if bounds else "not confirmed"
+
+
+class IstioWindow(object):
+    """The Kubernetes minors one Istio minor is supported on, and those it was tested on without support."""
+
+    def __init__(self, istio, supported, tested):
+        self.istio = istio
+        self.supported = supported
+        self.tested = tested
+
+    def status(self, version):
+        """PASS for a supported Kubernetes version, WARN for a tested-but-not-supported one, FAIL otherwise."""
+        minor = version[:2]
+        if _minor(self.supported[0]) <= minor <= _minor(self.supported[1]):
+            return PASS
+        if self.tested and _minor(self.tested[0]) <= minor <= _minor(self.tested[1]):
+            return WARN
+        return FAIL
+
+    def describe(self):
+        return "Istio %s supports Kubernetes %s (tested there but not supported: %s)" % (
+            self.istio,
+            _span(self.supported),
+            _span(self.tested),
+        )
+
+    def as_dict(self):
+        return dict(
+            istio=self.istio,
+            supported=list(self.supported),
+            tested_not_supported=list(self.tested) if self.tested else [],
+        )
+
+
+def istio_window(istio_version):
+    """The support window of ``istio_version`` (1.31, 1.31.2, 1.31-dev, 1.31.0-rc.0); ValidationError naming it otherwise."""
+    text = str(istio_version or "").strip()
+    match = ISTIO_VERSION_RE.match(text)
+    if not match:
+        raise ValidationError("istio_version %r is not an Istio version such as 1.31 or 1.31.2" % istio_version)
+    minor = "%d.%d" % (int(match.group(1)), int(match.group(2)))
+    if minor not in ISTIO_SUPPORT:
+        known = sorted(ISTIO_SUPPORT, key=_minor)
+        raise ValidationError(
+            "istio_version %s: Istio %s is not in the collection's support table (Istio %s to %s), so the Kubernetes "
+            "versions it supports are not known here. Install one of those releases." % (text, minor, known[0], known[-1])
+        )
+    supported, tested = ISTIO_SUPPORT[minor]
+    return IstioWindow(minor, supported, tested)
+
+
+def istio_releases_supporting(version):
+    """The Istio minors of the table whose window supports Kubernetes ``version``, oldest first."""
+    found = [istio for istio in ISTIO_SUPPORT if istio_window(istio).status(version) == PASS]
+    return sorted(found, key=_minor)
 
 
 def _warn_hint(name):
@@ -161,8 +245,8 @@ def oke_facts(oke, cluster_id):
 # Checks -------------------------------------------------------------------------------------------------------
 
 
-def check_kubernetes_version(facts, minimum):
-    want = parse_version(minimum)
+def check_kubernetes_version(facts, istio_version=DEFAULT_ISTIO_VERSION):
+    window = istio_window(istio_version)
     oke = facts.get("oke") or {}
     sources = [("the API server", facts.get("api_server_version"))]
     if oke:
@@ -170,27 +254,57 @@ def check_kubernetes_version(facts, minimum):
         sources += [("node pool %s" % p["name"], p["kubernetes_version"]) for p in oke["node_pools"]]
         sources += [("virtual node pool %s" % p["name"], p["kubernetes_version"]) for p in oke["virtual_node_pools"]]
     sources += [("node %s (kubelet)" % n["name"], n["kubelet_version"]) for n in facts["nodes"]]
-    old = ["%s %s" % (where, version) for where, version in sources if parse_version(version) and parse_version(version)[:2] < want[:2]]
-    unknown = [where for where, version in sources if not parse_version(version)]
-    versions = dict((where, version) for where, version in sources)
-    if old:
+    by_status = {PASS: [], WARN: [], FAIL: []}
+    unknown = []
+    for where, version in sources:
+        parsed = parse_version(version)
+        if parsed:
+            by_status[window.status(parsed)].append((where, version, parsed))
+        else:
+            unknown.append(where)
+    details = dict(
+        istio_version=str(istio_version),
+        window=window.as_dict(),
+        versions=dict((where, version) for where, version in sources),
+    )
+    outside = ["%s %s" % (where, version) for where, version, _p in by_status[FAIL]]
+    untested = ["%s %s" % (where, version) for where, version, _p in by_status[WARN]]
+    if outside:
+        minors = sorted(set(p[:2] for _w, _v, p in by_status[FAIL]))
+        others = []
+        for minor in minors:
+            releases = istio_releases_supporting(minor)
+            others.append(
+                "Kubernetes %d.%d: %s" % (minor + ("Istio %s" % ", ".join(releases) if releases else "no Istio release in the table",))
+            )
         return Check(
             "kubernetes_version",
             FAIL,
-            "Kubernetes is older than %s on %s. Istio on OKE needs Kubernetes %s or later on the control plane and "
-            "on every worker node. Upgrade the cluster (on OKE: the control plane first, then each node pool's "
-            "Kubernetes version, then replace or cycle its nodes), %s." % (minimum, _names(old), minimum, _warn_hint("kubernetes_version")),
-            minimum=minimum,
-            too_old=old,
-            versions=versions,
+            "Kubernetes outside the support window of Istio %s on %s. %s. Supported elsewhere in the collection's "
+            "table: %s. Upgrade the cluster (on OKE: the control plane first, then each node pool's Kubernetes "
+            "version, then replace or cycle its nodes), install an Istio release whose window holds the cluster "
+            "(istio_version, role variable cluster_prep_istio_version), %s."
+            % (window.istio, _names(outside), window.describe(), "; ".join(others), _warn_hint("kubernetes_version")),
+            outside=outside,
+            tested_not_supported=untested,
+            **details
+        )
+    if untested:
+        return Check(
+            "kubernetes_version",
+            WARN,
+            "Kubernetes on %s is one the Istio project tested Istio %s on but does not support. %s. Upgrade the "
+            "cluster into the supported range before relying on the mesh." % (_names(untested), window.istio, window.describe()),
+            tested_not_supported=untested,
+            **details
         )
     if unknown:
         return Check(
             "kubernetes_version",
             WARN,
-            "Could not read the Kubernetes version of %s; the rest run %s or later." % (_names(unknown), minimum),
-            minimum=minimum,
-            versions=versions,
+            "Could not read the Kubernetes version of %s; the rest are in the window of Istio %s. %s."
+            % (_names(unknown), window.istio, window.describe()),
+            **details
         )
     kubelets = {}
     for node in facts["nodes"]:
@@ -198,14 +312,14 @@ def check_kubernetes_version(facts, minimum):
     return Check(
         "kubernetes_version",
         PASS,
-        "Kubernetes %s on the API server, %s on the nodes: all at least %s."
+        "Kubernetes %s on the API server, %s on the nodes: all in the support window of Istio %s (Kubernetes %s)."
         % (
             facts.get("api_server_version"),
             ", ".join("%s (%d)" % (v, n) for v, n in sorted(kubelets.items())) or "no nodes",
-            minimum,
+            window.istio,
+            _span(window.supported),
         ),
-        minimum=minimum,
-        versions=versions,
+        **details
     )
 
 
@@ -339,9 +453,9 @@ def check_node_os(facts, supported):
     )
 
 
-def evaluate(facts, minimum=DEFAULT_MIN_VERSION, supported_os=None, allowed_pod_networks=None, warn_only=()):
+def evaluate(facts, istio_version=DEFAULT_ISTIO_VERSION, supported_os=None, allowed_pod_networks=None, warn_only=()):
     checks = [
-        check_kubernetes_version(facts, minimum),
+        check_kubernetes_version(facts, istio_version),
         check_node_pools(facts),
         check_pod_network(facts, DEFAULT_POD_NETWORKS if allowed_pod_networks is None else allowed_pod_networks),
         check_node_os(facts, DEFAULT_SUPPORTED_OS if supported_os is None else supported_os),
@@ -355,9 +469,7 @@ def evaluate(facts, minimum=DEFAULT_MIN_VERSION, supported_os=None, allowed_pod_
 
 
 def validate_options(params):
-    minimum = params["min_kubernetes_version"]
-    if not parse_version(minimum) or not re.match(r"^v?\d+\.\d+(\.\d+)?$", minimum.strip()):
-        raise ValidationError("min_kubernetes_version %r is not a version such as 1.26" % minimum)
+    istio_window(params.get("istio_version") or DEFAULT_ISTIO_VERSION)
     if any(not (entry or "").strip() for entry in params["supported_node_os"]):
         raise ValidationError("supported_node_os must not contain empty entries")
 
@@ -377,7 +489,7 @@ def run(module):
         facts["oke"] = oke_facts(oke, params["cluster_id"])
     checks = evaluate(
         facts,
-        params["min_kubernetes_version"],
+        params["istio_version"] or DEFAULT_ISTIO_VERSION,
         params["supported_node_os"],
         params["allowed_pod_networks"],
         params["warn_only"],

@@ -53,7 +53,7 @@ def cluster_ocid(suffix):
     return "ocid1.cluster.oc1.iad.aaaaaaaa%s" % suffix
 
 
-def make_cluster(suffix="mesh01", name="mesh", version="v1.31.1", cni="OCI_VCN_IP_NATIVE", state="ACTIVE",
+def make_cluster(suffix="mesh01", name="mesh", version="v1.34.2", cni="OCI_VCN_IP_NATIVE", state="ACTIVE",
                  compartment=COMPARTMENT, cluster_type="ENHANCED_CLUSTER"):
     """A Cluster as GET /clusters/{id} returns it (the fields the OKE API reference lists, camelCase)."""
     ocid = cluster_ocid(suffix)
@@ -83,7 +83,7 @@ def make_cluster(suffix="mesh01", name="mesh", version="v1.31.1", cni="OCI_VCN_I
     }
 
 
-def make_node_pool(cluster, name="pool1", version=None, image="Oracle-Linux-8.10-2026.09.30-0-OKE-1.31.1-800",
+def make_node_pool(cluster, name="pool1", version=None, image="Oracle-Linux-8.10-2026.09.30-0-OKE-1.34.2-800",
                    state="ACTIVE"):
     return {
         "id": "ocid1.nodepool.oc1.iad.aaaaaaaa%s" % hashlib.sha1(name.encode()).hexdigest()[:12],

@@ -32,7 +32,7 @@ def facts(nodes=None, version="v1.35.4", daemonsets=(), oke=None):
     return result
 
 
-def oke(version="v1.31.1", cni=("OCI_VCN_IP_NATIVE",), pools=(("pool1", None),), virtual=()):
+def oke(version="v1.34.2", cni=("OCI_VCN_IP_NATIVE",), pools=(("pool1", None),), virtual=()):
     return dict(
         cluster=dict(id="ocid1.cluster.oc1.iad.aaaa", name="mesh", kubernetes_version=version, lifecycle_state="ACTIVE",
                      type="ENHANCED_CLUSTER", cni_types=list(cni)),
@@ -59,22 +59,97 @@ def test_an_oke_cluster_with_managed_vcn_native_nodes_passes():
     assert "node pool(s) pool1" in checks[1].message
 
 
-def test_too_old_kubernetes_fails_with_what_to_do():
+# The support table, row by row: (Istio, Kubernetes) -> verdict. Edges of each window, the tested-but-not-supported
+# range around them, and outside both.
+WINDOW_CASES = [
+    ("1.31", "v1.32.0", "pass"),
+    ("1.31", "v1.37.1", "pass"),
+    ("1.31", "v1.31.9", "warn"),
+    ("1.31", "v1.27.0", "warn"),
+    ("1.31", "v1.26.15", "fail"),
+    ("1.31", "v1.38.0", "fail"),
+    ("1.30", "v1.32.0", "pass"),
+    ("1.30", "v1.36.2", "pass"),
+    ("1.30", "v1.37.0", "fail"),
+    ("1.30", "v1.27.3", "warn"),
+    ("1.30", "v1.26.0", "fail"),
+    ("1.29", "v1.31.0", "pass"),
+    ("1.29", "v1.35.4", "pass"),
+    ("1.29", "v1.36.0", "fail"),
+    ("1.29", "v1.26.1", "warn"),
+    ("1.29", "v1.25.0", "fail"),
+    ("1.28", "v1.30.0", "pass"),
+    ("1.28", "v1.34.9", "pass"),
+    ("1.28", "v1.35.0", "fail"),
+    ("1.28", "v1.29.0", "fail"),
+    ("1.27", "v1.29.0", "pass"),
+    ("1.27", "v1.33.0", "pass"),
+    ("1.27", "v1.34.0", "fail"),
+    ("1.26", "v1.29.0", "pass"),
+    ("1.26", "v1.33.5", "pass"),
+    ("1.26", "v1.28.0", "fail"),
+    ("1.26.3", "v1.34.0-oke.2", "fail"),
+    ("1.31-dev", "v1.35.4", "pass"),
+    ("1.31.0-rc.0", "v1.30.0", "warn"),
+    ("v1.29.8", "v1.35.0", "pass"),
+]
+
+
+@pytest.mark.parametrize("istio, kubernetes, status", WINDOW_CASES)
+def test_the_kubernetes_version_is_judged_by_the_window_of_the_istio_release(istio, kubernetes, status):
+    check = fitness.check_kubernetes_version(facts(version=kubernetes, nodes=[node(kubelet=kubernetes)]), istio)
+    assert check.status == status, check.message
+    row = fitness.istio_window(istio)
+    assert check.details["window"] == row.as_dict()
+    if status != "pass":
+        # Both ranges are named, whatever the verdict.
+        assert row.describe() in check.message
+
+
+def test_the_table_has_a_row_per_supported_istio_minor_and_sane_ranges():
+    assert set(["1.26", "1.27", "1.28", "1.29", "1.30", "1.31"]) <= set(fitness.ISTIO_SUPPORT)
+    for istio, (supported, tested) in fitness.ISTIO_SUPPORT.items():
+        first, last = [fitness._minor(v) for v in supported]
+        assert first <= last, istio
+        if tested:
+            low, high = [fitness._minor(v) for v in tested]
+            assert low <= high and high[1] == first[1] - 1, istio  # tested range ends where support begins
+
+
+def test_a_version_outside_the_window_fails_with_both_ranges_and_where_it_is_supported():
     old = [node("w1", kubelet="v1.25.16"), node("w2", kubelet="v1.35.4")]
-    check = by_name(fitness.evaluate(facts(nodes=old, version="v1.25.16")))["kubernetes_version"]
+    check = by_name(fitness.evaluate(facts(nodes=old, version="v1.25.16"), "1.31"))["kubernetes_version"]
     assert check.status == "fail"
-    assert "older than 1.26 on the API server v1.25.16, node w1 (kubelet) v1.25.16" in check.message
-    assert "Upgrade the cluster" in check.message
+    assert check.message.startswith(
+        "Kubernetes outside the support window of Istio 1.31 on the API server v1.25.16, node w1 (kubelet) v1.25.16. "
+        "Istio 1.31 supports Kubernetes 1.32 to 1.37 (tested there but not supported: 1.27 to 1.31)."
+    )
+    assert "Kubernetes 1.25: no Istio release in the table" in check.message
+    assert "Upgrade the cluster" in check.message and "cluster_prep_istio_version" in check.message
     assert "cluster_prep_kubernetes_version_warn_only" in check.message
-    assert check.details["too_old"] == ["the API server v1.25.16", "node w1 (kubelet) v1.25.16"]
+    assert check.details["outside"] == ["the API server v1.25.16", "node w1 (kubelet) v1.25.16"]
+
+
+def test_a_too_new_cluster_is_told_which_istio_supports_it():
+    check = fitness.check_kubernetes_version(facts(version="v1.37.0", nodes=[node(kubelet="v1.37.0")]), "1.30")
+    assert check.status == "fail"
+    assert "Kubernetes 1.37: Istio 1.31" in check.message
+
+
+def test_a_tested_but_unsupported_version_warns_naming_both_ranges():
+    check = fitness.check_kubernetes_version(facts(version="v1.31.4", nodes=[node(kubelet="v1.31.4")]), "1.31")
+    assert check.status == "warn"
+    assert "one the Istio project tested Istio 1.31 on but does not support" in check.message
+    assert "Istio 1.31 supports Kubernetes 1.32 to 1.37 (tested there but not supported: 1.27 to 1.31)" in check.message
+    assert check.details["tested_not_supported"] == ["the API server v1.31.4", "node oke-worker-1 (kubelet) v1.31.4"]
 
 
 def test_an_old_node_pool_from_the_oke_api_fails_even_when_nodes_are_new():
-    check = fitness.check_kubernetes_version(facts(oke=oke(pools=(("legacy", "v1.25.4"),))), "1.26")
+    check = fitness.check_kubernetes_version(facts(oke=oke(pools=(("legacy", "v1.25.4"),))), "1.31")
     assert check.status == "fail" and "node pool legacy v1.25.4" in check.message
 
 
-def test_a_too_old_version_becomes_a_warning_when_asked():
+def test_a_version_outside_the_window_becomes_a_warning_when_asked():
     checks = by_name(fitness.evaluate(facts(version="v1.24.0"), warn_only=["kubernetes_version"]))
     check = checks["kubernetes_version"]
     assert check.status == "warn"
@@ -82,14 +157,49 @@ def test_a_too_old_version_becomes_a_warning_when_asked():
     assert check.message.endswith("(Reported as a warning: warn_only includes kubernetes_version.)")
 
 
-def test_the_minimum_is_compared_by_minor_version():
-    assert fitness.check_kubernetes_version(facts(version="v1.26.0-oke.1", nodes=[node(kubelet="v1.26.0")]), "1.26").status == "pass"
-    assert fitness.check_kubernetes_version(facts(version="v1.29.1"), "1.30").status == "fail"
-
-
 def test_unreadable_versions_warn():
-    check = fitness.check_kubernetes_version(facts(nodes=[node(kubelet="")]), "1.26")
+    check = fitness.check_kubernetes_version(facts(nodes=[node(kubelet="")]), "1.31")
     assert check.status == "warn" and "node oke-worker-1 (kubelet)" in check.message
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("latest", "istio_version 'latest' is not an Istio version such as 1.31 or 1.31.2"),
+        ("1", "istio_version '1' is not an Istio version"),
+        ("1.31.x", "istio_version '1.31.x' is not an Istio version"),
+        ("1.25.3", "istio_version 1.25.3: Istio 1.25 is not in the collection's support table (Istio 1.26 to 1.31)"),
+        ("1.32.0", "istio_version 1.32.0: Istio 1.32 is not in the collection's support table"),
+    ],
+)
+def test_a_bad_or_unknown_istio_version_is_named(value, message):
+    with pytest.raises(ValidationError) as exc:
+        fitness.validate_options(dict(istio_version=value, supported_node_os=[]))
+    assert exc.value.msg.startswith(message)
+
+
+def test_the_default_istio_is_the_istio_roles_default_release():
+    import os
+
+    import yaml
+
+    defaults = os.path.join(os.path.dirname(fitness.__file__), "..", "..", "..", "roles", "istio", "defaults", "main.yml")
+    with open(defaults) as handle:
+        release = yaml.safe_load(handle)["istio_istioctl_version"]
+    assert fitness.istio_window(release).istio == fitness.DEFAULT_ISTIO_VERSION
+    assert max(fitness.ISTIO_SUPPORT, key=fitness._minor) == fitness.DEFAULT_ISTIO_VERSION
+
+
+def test_the_readme_table_says_what_the_code_table_says():
+    import os
+    import re
+
+    readme = os.path.join(os.path.dirname(fitness.__file__), "..", "..", "..", "README.md")
+    with open(readme) as handle:
+        text = handle.read()
+    rows = re.findall(r"^\| (1\.\d+) \| (1\.\d+) - (1\.\d+) \| (?:(1\.\d+) - (1\.\d+)|not confirmed) \|$", text, re.M)
+    table = dict((istio, ((first, last), (low, high) if low else None)) for istio, first, last, low, high in rows)
+    assert table == fitness.ISTIO_SUPPORT
 
 
 def test_a_virtual_node_pool_from_the_oke_api_fails():
@@ -196,14 +306,7 @@ def test_many_names_are_shortened():
     assert "w4 and 3 more" in fitness.check_node_os(facts(nodes=nodes), fitness.DEFAULT_SUPPORTED_OS).message
 
 
-@pytest.mark.parametrize("value", ["1", "one.two", "1.26.x", ""])
-def test_min_version_is_validated(value):
-    with pytest.raises(ValidationError) as exc:
-        fitness.validate_options(dict(min_kubernetes_version=value, supported_node_os=[]))
-    assert exc.value.msg.startswith("min_kubernetes_version ")
-
-
 def test_empty_supported_os_entries_are_refused():
     with pytest.raises(ValidationError) as exc:
-        fitness.validate_options(dict(min_kubernetes_version="1.26", supported_node_os=["Oracle Linux 8", " "]))
+        fitness.validate_options(dict(istio_version=None, supported_node_os=["Oracle Linux 8", " "]))
     assert "supported_node_os" in exc.value.msg

@@ -84,7 +84,11 @@ def test_a_too_old_cluster_fails_with_an_actionable_message(run_module, cluster)
     cluster.objects["Node"] = [oke_node("w1", kubelet="v1.25.16")]
     result, failed = run_module(cluster_fitness.main, dict())
     assert failed
-    assert result["msg"].startswith("The cluster is not fit for Istio: [kubernetes_version] Kubernetes is older than 1.26")
+    assert result["msg"].startswith(
+        "The cluster is not fit for Istio: [kubernetes_version] Kubernetes outside the support window of Istio 1.31 "
+        "on the API server v1.25.16, node w1 (kubelet) v1.25.16"
+    )
+    assert "Istio 1.31 supports Kubernetes 1.32 to 1.37 (tested there but not supported: 1.27 to 1.31)" in result["msg"]
     assert "Upgrade the cluster" in result["msg"] and "cluster_prep_kubernetes_version_warn_only" in result["msg"]
     assert statuses(result)["kubernetes_version"] == "fail"
 
@@ -96,9 +100,31 @@ def test_a_too_old_cluster_passes_with_a_warning_when_asked(run_module, cluster)
     assert statuses(result)["kubernetes_version"] == "warn"
 
 
-def test_min_version_is_configurable(run_module, cluster):
-    result, failed = run_module(cluster_fitness.main, dict(min_kubernetes_version="1.36"))
-    assert failed and "older than 1.36" in result["msg"]
+@pytest.mark.parametrize(
+    "istio_version, kubernetes, status",
+    [
+        ("1.31.2", "v1.35.4", "pass"),
+        ("1.31-dev", "v1.35.4", "pass"),
+        ("1.29.8", "v1.35.4", "pass"),
+        ("1.28.10", "v1.35.4", "fail"),
+        ("1.30.4", "v1.30.2", "warn"),
+        ("1.26.8", "v1.35.4", "fail"),
+    ],
+)
+def test_the_window_follows_the_istio_version_given(run_module, cluster, istio_version, kubernetes, status):
+    cluster.version = {"kubernetes": {"gitVersion": kubernetes}}
+    cluster.objects["Node"] = [oke_node("w1", kubelet=kubernetes)]
+    result, failed = run_module(cluster_fitness.main, dict(istio_version=istio_version))
+    assert failed == (status == "fail")
+    checks = result["checks"]
+    assert statuses(result)["kubernetes_version"] == status
+    assert checks[0]["details"]["istio_version"] == istio_version
+
+
+def test_without_an_istio_version_the_window_is_the_default_istios(run_module, cluster):
+    result, failed = run_module(cluster_fitness.main, dict())
+    assert not failed
+    assert result["checks"][0]["details"]["window"]["istio"] == "1.31"
 
 
 def test_the_oke_api_finds_a_virtual_node_pool(run_module, cluster, oke_api):
@@ -157,7 +183,8 @@ def test_several_failures_are_all_named(run_module, cluster):
     "args, message",
     [
         (dict(cluster_id="not-an-ocid"), "cluster_id 'not-an-ocid' is not a cluster OCID"),
-        (dict(min_kubernetes_version="latest"), "min_kubernetes_version 'latest'"),
+        (dict(istio_version="latest"), "istio_version 'latest' is not an Istio version"),
+        (dict(istio_version="1.20.1"), "istio_version 1.20.1: Istio 1.20 is not in the collection's support table"),
         (dict(warn_only=["everything"]), "warn_only"),
         (dict(allowed_pod_networks=["calico"]), "allowed_pod_networks"),
     ],
