@@ -13,7 +13,7 @@ import json
 import os
 import threading
 
-from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, api_error_message
+from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, ValidationError, api_error_message
 
 try:
     from kubernetes import client as k8s_client
@@ -57,6 +57,17 @@ def _digest(auth):
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
+def _require_kubeconfig_file(path):
+    """The kubernetes library says only "Invalid kube-config file. No configuration found." for a missing file."""
+    if path is not None:
+        if not os.path.isfile(path):
+            raise ValidationError("kubeconfig %s does not exist (or is not a file)" % path, kubeconfig=path)
+        return
+    listed = [p for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
+    if listed and not any(os.path.isfile(os.path.expanduser(p)) for p in listed):
+        raise ValidationError("KUBECONFIG names no existing file: %s" % ", ".join(listed))
+
+
 def _api_client(auth):
     kubeconfig = auth.get("kubeconfig")
     context = auth.get("context")
@@ -65,6 +76,7 @@ def _api_client(auth):
         api_client = k8s_config.new_client_from_config_dict(kubeconfig, context=context)
     elif kubeconfig or not host:
         path = os.path.expanduser(kubeconfig) if kubeconfig else None
+        _require_kubeconfig_file(path)
         if path is None and not os.environ.get("KUBECONFIG") and not os.path.exists(os.path.expanduser("~/.kube/config")):
             k8s_config.load_incluster_config()
             api_client = k8s_client.ApiClient()

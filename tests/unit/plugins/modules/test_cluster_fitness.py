@@ -201,6 +201,7 @@ def test_an_unknown_cluster_ocid_is_reported(run_module, cluster, oke_api):
     assert failed and "404 NotAuthorizedOrNotFound" in result["msg"]
 
 
-def test_an_unreachable_cluster_is_reported(run_module, tmp_path):
-    result, failed = run_module(cluster_fitness.main, dict(kubeconfig=str(tmp_path / "missing")))
-    assert failed and "Failed to reach the Kubernetes API" in result["msg"]
+def test_a_missing_kubeconfig_is_named_by_its_path(run_module, tmp_path):
+    missing = str(tmp_path / "missing")
+    result, failed = run_module(cluster_fitness.main, dict(kubeconfig=missing))
+    assert failed and result["msg"] == "kubeconfig %s does not exist (or is not a file)" % missing

@@ -81,3 +81,18 @@ def test_an_unexpected_error_leaves_through_fail_json_with_its_type(run_module, 
     assert failed
     assert result["msg"] == "Unexpected error: KeyError: 'resources'"
     assert "Traceback" in result["exception"]
+
+
+def test_a_missing_kubeconfig_is_named_by_its_path(run_module, tmp_path):
+    missing = str(tmp_path / "no-such-kubeconfig")
+    result, failed = run_module(resource_set.main, {"kubeconfig": missing, "definitions": [CONFIGMAP]})
+    assert failed
+    assert result["msg"] == "kubeconfig %s does not exist (or is not a file)" % missing
+
+
+def test_a_kubeconfig_variable_naming_no_file_is_named(run_module, tmp_path, monkeypatch):
+    missing = str(tmp_path / "gone")
+    monkeypatch.setenv("KUBECONFIG", missing)
+    result, failed = run_module(resource_set.main, {"definitions": [CONFIGMAP]})
+    assert failed
+    assert result["msg"] == "KUBECONFIG names no existing file: %s" % missing

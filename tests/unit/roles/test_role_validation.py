@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# Copyright: oke.istio contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Each role's input checks, run as ansible-playbook runs them: a bad value fails with a message that names the
+variable and the offending value, and only that rule; the defaults pass; every role checks its input first.
+
+All cases run in one playbook (a block and rescue per case) to keep the suite fast; the output is split per case."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import subprocess
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+ROLES = ("addons", "bookinfo", "cluster_prep", "egress", "gateway", "istio", "observability", "security")
+SIGNING_KEY = "too-short-key"
+
+# (case id, role, tasks file, variables, the messages of the rules that fail: exactly these)
+CASES = [
+    ("security-viewer-account", "security", "validate.yml",
+     {"security_viewers": [{"name": "details-viewer", "app": "details", "from_service_accounts": ["Bookinfo_Productpage"]}]},
+     ["security_viewers from_service_accounts must be service account names (lower-case letters, digits, '-' and '.'), "
+      "got ['Bookinfo_Productpage']"]),
+    ("security-viewer-incomplete", "security", "validate.yml",
+     {"security_viewers": [{"name": "details-viewer"}]},
+     ["each security_viewers item needs name and app, got [{'name': 'details-viewer'}]"]),
+    ("security-mesh-mode", "security", "validate.yml", {"security_mesh_mtls_mode": "strict"},
+     ["security_mesh_mtls_mode must be '', STRICT, PERMISSIVE, DISABLE or remove, got 'strict'"]),
+    ("security-namespace-mode", "security", "validate.yml", {"security_namespace_mtls_modes": {"bookinfo": "lax", "legacy": "DISABLE"}},
+     ["security_namespace_mtls_modes must map each namespace to STRICT, PERMISSIVE, DISABLE or remove, got {'bookinfo': 'lax'}"]),
+    ("security-workload-modes", "security", "validate.yml",
+     {"security_workload_mtls": [{"name": "db", "namespace": "data", "selector": {"app": "db"}, "mode": "Strict",
+                                  "port_modes": {"5432": "OFF"}}]},
+     ["security_workload_mtls mode must be STRICT, PERMISSIVE, DISABLE or remove, got ['Strict'] in ['db']",
+      "security_workload_mtls port_modes must be STRICT, PERMISSIVE, DISABLE or UNSET, got {'5432': 'OFF'}"]),
+    ("security-workload-selector", "security", "validate.yml",
+     {"security_workload_mtls": [{"name": "db", "namespace": "data", "selector": {}, "mode": "STRICT"}]},
+     ["each security_workload_mtls item needs a non-empty selector (a PeerAuthentication without one applies to its "
+      "whole namespace), got [{'name': 'db', 'namespace': 'data', 'selector': {}, 'mode': 'STRICT'}]"]),
+    ("security-defaults", "security", "validate.yml", {}, []),
+    ("egress-timeout", "egress", "validate.yml",
+     {"egress_traffic_rules": [{"name": "httpbin", "host": "httpbin.org", "timeout": "3 seconds"}]},
+     ["egress_traffic_rules timeout must be a duration such as 3s or 500ms, got ['3 seconds']"]),
+    ("egress-protocol", "egress", "validate.yml",
+     {"egress_service_entries": [{"name": "httpbin", "hosts": ["httpbin.org"], "ports": [{"number": 80, "protocol": "http"}]}]},
+     ["egress_service_entries port protocols must be HTTP, HTTPS, HTTP2, GRPC, TLS, TCP or MONGO, got ['http']"]),
+    ("egress-ranges", "egress", "validate.yml", {"egress_direct_access": "mesh", "egress_include_ip_ranges": ["10.0.0.0/33"]},
+     ["egress_include_ip_ranges must be CIDRs such as 10.244.0.0/16, got ['10.0.0.0/33']"]),
+    ("egress-defaults", "egress", "validate.yml", {}, []),
+    ("observability-sampling", "observability", "validate.yml", {"observability_tracing_sampling": 150},
+     ["observability_tracing_sampling must be a percentage from 0 to 100, got '150'"]),
+    ("observability-format", "observability", "validate.yml", {"observability_access_log_format": "yaml"},
+     ["observability_access_log_format must be json or text, got 'yaml'"]),
+    ("observability-defaults", "observability", "validate.yml", {}, []),
+    ("addons-signing-key", "addons", "validate.yml", {"addons_kiali_signing_key": SIGNING_KEY},
+     ["addons_kiali_signing_key must be 16, 24 or 32 characters long (or empty), got one of 13 characters"]),
+    ("addons-gateway-hosts", "addons", "validate.yml", {"addons_gateway_hosts": {"kiali": "kiali.example.com", "loki": "x"}},
+     ["addons_gateway_hosts keys must be addon names (prometheus, grafana, jaeger, zipkin, kiali), got ['loki']"]),
+    ("addons-defaults", "addons", "validate.yml", {}, []),
+    ("gateway-mutual-ingress", "gateway", "validate.yml",
+     {"gateway_mode": "ingress", "gateway_tls_mode": "MUTUAL", "gateway_tls_hosts": ["bookinfo.example.com"]},
+     ["gateway_tls_mode MUTUAL needs gateway_mode istio (the Gateway API and Ingress have no standard client-certificate "
+      "validation), got gateway_mode 'ingress'"]),
+    ("gateway-tls-mode", "gateway", "validate.yml", {"gateway_tls_mode": "simple", "gateway_tls_hosts": ["bookinfo.example.com"]},
+     ["gateway_tls_mode must be '', SIMPLE or MUTUAL, got 'simple'"]),
+    ("gateway-defaults", "gateway", "validate.yml", {}, []),
+    ("istio-sampling", "istio", "validate.yml", {"istio_istioctl_path": "/usr/bin/true", "istio_tracing_sampling": 101},
+     ["istio_tracing_sampling must be a percentage from 0 to 100, got '101'"]),
+    ("istio-checksum", "istio", "validate.yml", {"istio_istioctl_sha256": "abc"},
+     ["istio_istioctl_sha256 must be the 64-hex-digit SHA-256 of https://github.com/istio/istio/releases/download/1.31.2/"
+      "istioctl-1.31.2-linux-amd64.tar.gz (from the release's .sha256 file), or set istio_istioctl_path to an istioctl "
+      "you trust; got 'abc'"]),
+    ("istio-defaults", "istio", "validate.yml", {"istio_istioctl_path": "/usr/bin/true"}, []),
+    ("bookinfo-port", "bookinfo", "validate.yml", {"bookinfo_gateway_port": 70000},
+     ["bookinfo_gateway_port must be a port 1-65535, got '70000'"]),
+    ("bookinfo-defaults", "bookinfo", "validate.yml", {}, []),
+    ("cluster-prep-kubeconfig", "cluster_prep", "validate.yml", {"cluster_prep_kubeconfig": "/nonexistent/oke-istio/kubeconfig"},
+     ["cluster_prep_kubeconfig /nonexistent/oke-istio/kubeconfig does not exist. Point it at the cluster's kubeconfig, or "
+      "give cluster_prep_oke_cluster_id to have it written from the OKE API."]),
+    ("cluster-prep-istio-version", "cluster_prep", "validate.yml", {"cluster_prep_istio_version": "latest"},
+     ["cluster_prep_istio_version must be an Istio version such as 1.31 or 1.31.2, got 'latest'"]),
+    ("cluster-prep-defaults", "cluster_prep", "validate.yml", {}, []),
+]
+
+MARK = "CASE-END "
+
+
+def _playbook():
+    tasks = []
+    for case_id, role, tasks_from, variables, _messages in CASES:
+        tasks.append({
+            "name": "Case %s" % case_id,
+            "block": [{"ansible.builtin.include_role": {"name": "oke.istio.%s" % role, "tasks_from": tasks_from}, "vars": variables}],
+            "rescue": [{"ansible.builtin.debug": {"msg": "rescued"}}],
+        })
+        tasks.append({"ansible.builtin.debug": {"msg": MARK + case_id}})
+    return [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory):
+    """The failed rules' messages of each case, and the whole output."""
+    playbook = tmp_path_factory.mktemp("validation") / "validation.yml"
+    playbook.write_text(yaml.safe_dump(_playbook(), sort_keys=False))
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0")
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", "localhost,", str(playbook)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout
+    found, current = {}, []
+    for line in proc.stdout.splitlines():
+        if line.startswith(("failed: [localhost]", "fatal: [localhost]")) and " => {" in line:
+            current.append(json.loads(line.split(" => ", 1)[1])["msg"])
+        mark = re.search(r'"msg": "%s(.+)"' % MARK, line)
+        if mark:
+            found[mark.group(1)] = current
+            current = []
+    return found, proc.stdout
+
+
+@pytest.mark.parametrize("case_id, messages", [(c[0], c[4]) for c in CASES], ids=[c[0] for c in CASES])
+def test_a_bad_value_is_named_with_its_variable_and_only_its_rule(outcomes, case_id, messages):
+    found, output = outcomes
+    assert case_id in found, output
+    assert sorted(found[case_id]) == sorted(messages)
+
+
+def test_a_secret_is_never_shown(outcomes):
+    assert SIGNING_KEY not in outcomes[1]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_checks_its_input_before_anything_else(role):
+    with open(os.path.join(ROOT, "roles", role, "tasks", "main.yml")) as handle:
+        first = yaml.safe_load(handle)[0]
+    assert first.get("ansible.builtin.include_tasks") == "validate.yml", first
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_rule_has_its_own_message(role):
+    """One pattern for all: the input checks are one assert over a list of {valid, msg}, a message per rule."""
+    with open(os.path.join(ROOT, "roles", role, "tasks", "validate.yml")) as handle:
+        tasks = yaml.safe_load(handle)
+    checks = [t for t in tasks if "ansible.builtin.assert" in t and "loop" in t]
+    assert checks, role
+    for check in checks:
+        assert check["ansible.builtin.assert"]["fail_msg"] == "{{ item.msg }}"
+        for rule in check["loop"]:
+            assert set(rule) == {"valid", "msg"}, rule
