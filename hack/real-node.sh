@@ -41,6 +41,9 @@ service_range=10.96.0.0/16
 cluster_dns=10.96.0.10
 node_name=${OKE_ISTIO_NODE_NAME:-oke-real-node-1}
 external_zone=external.oke-istio.test
+# The "external" HTTP service every name of the local zone reaches (go-httpbin on the node IP): egress checks
+# get a host outside the mesh without leaving this machine.
+external_http_port=80
 dns_ready_port=18182
 guard=OKE-ISTIO
 # Labels of an OKE managed node, as the simulated workers of hack/local-cluster.sh carry them, so the
@@ -52,7 +55,7 @@ node_labels+=",topology.kubernetes.io/region=us-ashburn-1,topology.kubernetes.io
 sysctls=(net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables
   net.ipv4.conf.all.route_localnet vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
   kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
-components=(coredns kube-proxy kubelet containerd)
+components=(external-http coredns kube-proxy kubelet containerd)
 # Host paths kubelet and the CNI library use whatever their configured directories: the device plugin
 # socket, the container log links and the CNI result cache. Those the node creates are removed with it.
 host_dirs=(/var/lib/kubelet /var/lib/kubelet/device-plugins /var/log/containers /var/lib/cni /var/lib/cni/results)
@@ -283,7 +286,7 @@ our_processes() {
     [ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
     exe=$(readlink "/proc/$p/exe" 2>/dev/null) || continue
     case "${exe##*/}" in
-      containerd | containerd-shim-runc-v2 | kubelet | kube-proxy | coredns | runc | ctr)
+      containerd | containerd-shim-runc-v2 | kubelet | kube-proxy | coredns | go-httpbin | runc | ctr)
         ours "$p" && echo "$p ${exe##*/}" && continue ;;
     esac
     grep -q ':/kubepods' "/proc/$p/cgroup" 2>/dev/null && echo "$p ${exe##*/} (in a kubepods cgroup)"
@@ -404,7 +407,7 @@ teardown() {
   local start; start=$(now)
   if alive kubelet && alive containerd && api_up "$kc"; then drain "$kc"; fi
   local c
-  for c in kubelet kube-proxy coredns; do halt "$c"; done
+  for c in external-http kubelet kube-proxy coredns; do halt "$c"; done
   # After a crash containerd may be gone while its shims run on: start it again to clean up through it.
   if ! alive containerd && [ -x "$OKE_ISTIO_TOOLS/containerd" ] && [ -f "$state/config/containerd.toml" ] &&
     compgen -G "$state/containerd/state/io.containerd.runtime.v2.task/*/*" >/dev/null; then
@@ -441,7 +444,7 @@ teardown() {
   done
   # kubelet's pod cgroups (cgroup v1: one tree per controller), deepest first.
   for c in $(our_cgroups); do find "$c" -depth -type d -exec rmdir {} + 2>/dev/null || true; done
-  rm -rf "$state/containerd" "$state/kubelet" "$state/cni" "$state/pod-logs" "$state/run" "$state/config"
+  rm -rf "$state/containerd" "$state/kubelet" "$state/cni" "$state/pod-logs" "$state/run" "$state/config" "${state:?}/bin"
   restore_sysctls
   rm -f "$holder_file"
   log "node stopped and host cleaned in $(since "$start")"
@@ -643,8 +646,20 @@ cmd_start() {
   [ -n "$answer" ] || die "cluster DNS does not answer through $cluster_dns after 60 s"
   [ "$(dns_a "$address" "probe.$external_zone" || true)" = "$address" ] || die "the local zone $external_zone does not answer"
   log "DNS ready in $(since "$start") (kubernetes.default -> $answer through $cluster_dns; *.$external_zone -> $address)"
+
+  # Started through a link in the state directory, so its command line says it is ours.
+  start=$(now)
+  mkdir -p "$state/bin" && ln -sf "$OKE_ISTIO_TOOLS/go-httpbin" "$state/bin/external-http"
+  launch external-http "$state/bin/external-http" -host "$address" -port "$external_http_port"
+  deadline=$((SECONDS + 30))
+  until curl -fsS --max-time 2 "http://$address:$external_http_port/status/200" >/dev/null 2>&1; do
+    alive external-http || { tail -n 20 "$state/logs/external-http.log" >&2; die "the external HTTP service exited (log: $state/logs/external-http.log)"; }
+    [ "$SECONDS" -lt "$deadline" ] || die "the external HTTP service does not answer on $address:$external_http_port after 30 s"
+    sleep 0.2
+  done
+  log "external HTTP service ready in $(since "$start"): http://<any>.$external_zone -> $address:$external_http_port"
   trap - EXIT
-  log "pids: containerd $(pid_of containerd), kubelet $(pid_of kubelet), kube-proxy $(pid_of kube-proxy), coredns $(pid_of coredns); logs in $state/logs"
+  log "pids: containerd $(pid_of containerd), kubelet $(pid_of kubelet), kube-proxy $(pid_of kube-proxy), coredns $(pid_of coredns), external-http $(pid_of external-http); logs in $state/logs"
 }
 
 cmd_stop() {
