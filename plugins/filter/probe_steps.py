@@ -14,8 +14,9 @@ description:
   - Turns what a M(oke.istio.mesh_probe) task registered (one task, or a loop) into the step records
     M(oke.istio.runbook_report) writes - one per request check, each C(passed), C(failed), C(skipped) (with the
     reason, for example simulated nodes) or C(not run) (its condition was false).
-  - A step is named by its loop label (C(loop_control.label)), else by O(step) with the item's position.
-positional: area, step
+  - A step is named by its loop item (its C(name), or its C(path) and C(status)), else by O(step) with the item's
+    position.
+positional: area, step, prefix
 options:
   _input:
     description: The registered result (with C(results) for a loop); a list of them is read in order.
@@ -29,6 +30,10 @@ options:
     description: Name of the step when the result carries no loop label.
     type: str
     default: check
+  prefix:
+    description: Text put before every step name, for example the front door a gateway check ran behind.
+    type: str
+    default: ""
 """
 
 EXAMPLES = r"""
@@ -51,23 +56,35 @@ from ansible.module_utils.common.text.converters import to_text
 def _runs(registered):
     if isinstance(registered, (list, tuple)):
         for item in registered:
-            for run in _runs(item):
-                yield run
+            yield from _runs(item)
         return
     if not isinstance(registered, dict) or not registered:
         return
     if isinstance(registered.get("results"), list):
-        for run in registered["results"]:
-            if isinstance(run, dict):
-                yield run
+        yield from (run for run in registered["results"] if isinstance(run, dict))
         return
     yield registered
 
 
-def _step(run, area, step, index):
+def _label(run):
+    """What the loop item was: its name, a path and the status expected of it, or the item itself."""
     label = run.get("_ansible_item_label")
-    name = to_text(label) if label not in (None, "") else step if index is None else "%s %d" % (step, index + 1)
-    record = {"area": area, "step": name, "reason": "", "checks": []}
+    if label not in (None, ""):
+        return to_text(label)
+    item = run.get(run.get("ansible_loop_var") or "item")
+    if isinstance(item, dict):
+        if item.get("name"):
+            return to_text(item["name"])
+        if item.get("path") is not None and item.get("status") is not None:
+            return "%s -> %s" % (to_text(item["path"]), to_text(item["status"]))
+        return None
+    return to_text(item) if item not in (None, "") else None
+
+
+def _step(run, area, step, index, prefix):
+    label = _label(run)
+    name = label if label else step if index is None else "%s %d" % (step, index + 1)
+    record = {"area": area, "step": prefix + name, "reason": "", "checks": []}
     if run.get("false_condition") is not None:
         record.update(status="not run", reason="condition false: %s" % to_text(run["false_condition"]))
     elif run.get("failed"):
@@ -81,12 +98,12 @@ def _step(run, area, step, index):
     return record
 
 
-def probe_steps(registered, area, step="check"):
+def probe_steps(registered, area, step="check", prefix=""):
     if not isinstance(area, str) or not area:
         raise AnsibleFilterError("probe_steps needs the area as a non-empty string, got %r" % (area,))
     runs = list(_runs(registered))
     single = len(runs) == 1
-    return [_step(run, area, step, None if single else index) for index, run in enumerate(runs)]
+    return [_step(run, area, step, None if single else index, to_text(prefix)) for index, run in enumerate(runs)]
 
 
 class FilterModule(object):

@@ -167,8 +167,10 @@ def _probe(check):
         report = check["report"]
     invocation = check.get("invocation") if isinstance(check.get("invocation"), dict) else {}
     args = invocation.get("module_args") if isinstance(invocation.get("module_args"), dict) else {}
-    url = check.get("url") or report.get("url") or args.get("url")
-    headers = check.get("headers") or report.get("headers") or args.get("headers")
+    # mesh_probe reports what it sent under "request".
+    request = report.get("request") if isinstance(report.get("request"), dict) else {}
+    url = check.get("url") or report.get("url") or request.get("url") or args.get("url")
+    headers = check.get("headers") or report.get("headers") or request.get("headers") or args.get("headers")
     target = None
     if url:
         target = str(url)

@@ -116,9 +116,10 @@ def parse_fortio(text):
     samples = []
     for code, count in sorted(data["RetCodes"].items()):
         status = int(code) if str(code).isdigit() and 100 <= int(code) <= 599 else None
-        for _ in range(int(count)):
-            samples.append({"index": len(samples), "status": status, "latency": None, "headers": {}, "body": "",
-                            "error": None if status else "fortio return code %s" % code})
+        first = len(samples)
+        samples.extend({"index": index, "status": status, "latency": None, "headers": {}, "body": "",
+                        "error": None if status else "fortio return code %s" % code}
+                       for index in range(first, first + int(count)))
     histogram = data.get("DurationHistogram") or {}
     percentiles = dict((float(p.get("Percentile", 0)), p.get("Value")) for p in histogram.get("Percentiles") or [])
     latency = dict(("p%d" % p, _round(percentiles.get(float(p)))) for p in PERCENTILES)
@@ -722,7 +723,9 @@ class Counters(object):
         counted = {}
         for item in self.options["count"]:
             total = self._count(item)
-            for _ in range(reads - 1 if item["source"] == "access_log" else 0):
+            rereads = reads - 1 if item["source"] == "access_log" else 0
+            while rereads > 0:
+                rereads -= 1
                 sleep(settle)
                 again = self._count(item)
                 if again == total:

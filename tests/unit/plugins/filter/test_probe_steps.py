@@ -40,6 +40,18 @@ def test_one_task_and_lists_of_registered_results():
     steps = probe_steps([{"report": REPORT}, None, {"results": [{"report": REPORT}]}], "security", "mtls")
     assert [s["step"] for s in steps] == ["mtls 1", "mtls 2"]
     assert probe_steps(None, "gateway") == [] and probe_steps({}, "gateway") == []
+    labelled = {"results": [{"_ansible_item_label": "/productpage -> 200", "report": REPORT}]}
+    assert probe_steps(labelled, "gateway", "check", "ingress: ")[0]["step"] == "ingress: /productpage -> 200"
+
+
+def test_registered_loops_are_named_by_their_items():
+    registered = {"results": [
+        {"ansible_loop_var": "item", "item": {"path": "/not-exposed", "status": 404}, "report": REPORT},
+        {"ansible_loop_var": "__check", "__check": {"name": "timeout", "url": "http://x/delay/5"}, "report": REPORT},
+        {"ansible_loop_var": "item", "item": "plain", "report": REPORT},
+        {"ansible_loop_var": "item", "item": {"url": "http://x/"}, "report": REPORT},
+    ]}
+    assert [s["step"] for s in probe_steps(registered, "gateway")] == ["/not-exposed -> 404", "timeout", "plain", "check 4"]
 
 
 def test_the_area_is_required():
