@@ -90,9 +90,16 @@ any_alive() { local c; for c in "${components[@]}"; do alive "$c" && return 0; d
 # launch NAME COMMAND...: starts a daemon in its own session (a Ctrl-C to the caller does not reach it),
 # output to its log, without the operation lock's descriptor, and records its PID.
 launch() {
-  local name=$1; shift
+  local name=$1 pid; shift
   setsid "$@" </dev/null >"$state/logs/$name.log" 2>&1 9>&- &
-  echo $! >"$state/run/$name.pid"
+  pid=$!
+  echo "$pid" >"$state/run/$name.pid"
+  # Until the child has started the program its command line is this script's: wait for that (or its
+  # end), so that alive() right after a launch does not take a starting daemon for a dead one.
+  for _ in $(seq 1 100); do
+    if ours "$pid" || ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.01
+  done
 }
 
 # halt NAME: TERM, then KILL after 10 s, for a recorded PID that is still ours.
@@ -647,15 +654,16 @@ cmd_start() {
   [ "$(dns_a "$address" "probe.$external_zone" || true)" = "$address" ] || die "the local zone $external_zone does not answer"
   log "DNS ready in $(since "$start") (kubernetes.default -> $answer through $cluster_dns; *.$external_zone -> $address)"
 
-  # Started through a link in the state directory, so its command line says it is ours.
+  # Started through a link in the state directory, so its command line says it is ours, and with an empty
+  # environment: go-httpbin also reads its settings (HOST, PORT, PREFIX, ...) from the environment.
   start=$(now)
   mkdir -p "$state/bin" && ln -sf "$OKE_ISTIO_TOOLS/go-httpbin" "$state/bin/external-http"
-  launch external-http "$state/bin/external-http" -host "$address" -port "$external_http_port"
+  launch external-http env -i "$state/bin/external-http" -host "$address" -port "$external_http_port"
   deadline=$((SECONDS + 30))
   until curl -fsS --max-time 2 "http://$address:$external_http_port/status/200" >/dev/null 2>&1; do
+    sleep 0.2
     alive external-http || { tail -n 20 "$state/logs/external-http.log" >&2; die "the external HTTP service exited (log: $state/logs/external-http.log)"; }
     [ "$SECONDS" -lt "$deadline" ] || die "the external HTTP service does not answer on $address:$external_http_port after 30 s"
-    sleep 0.2
   done
   log "external HTTP service ready in $(since "$start"): http://<any>.$external_zone -> $address:$external_http_port"
   trap - EXIT

@@ -122,7 +122,7 @@ def test_gateway_security_and_egress_apply_analyze_clean_and_rerun_unchanged(kub
     cluster = oke_api.state.add_cluster(suffix="edgee2e")
     ca_file = str(tmp_path / "ca.crt")
     # Host names of this run only: two namespaces claiming one host is a conflict istioctl analyze reports.
-    host, external = "%s.example.com" % app, "%s.example.org" % app
+    host, external = "%s.oke-istio.test" % app, "%s.external.oke-istio.test" % app
     gateway = dict(gateway_namespace=app, gateway_hosts=[host], gateway_tls_mode="SIMPLE",
                    gateway_tls_hosts=[host], gateway_https_redirect=True,
                    gateway_tls_credential_name="%s-credential" % app, gateway_tls_ca_cert_dest=ca_file,
@@ -182,12 +182,12 @@ def test_bad_input_changes_nothing(kubeconfig, app):
         ("playbooks/gateway.yml", dict(gateway_namespace=app, gateway_tls_mode="SIMPLE", gateway_tls_hosts=["*"]),
          'explicit names for the certificate'),
         ("playbooks/gateway.yml", dict(gateway_namespace=app, gateway_hosts=["Bad_Host"]), "gateway_hosts a non-empty list"),
-        ("playbooks/gateway.yml", dict(gateway_namespace=app, gateway_tls_mode="SIMPLE", gateway_tls_hosts=["a.example.com"],
+        ("playbooks/gateway.yml", dict(gateway_namespace=app, gateway_tls_mode="SIMPLE", gateway_tls_hosts=["a.oke-istio.test"],
                                        gateway_tls_validity_days=0), "validity_days must be a positive number of days"),
         ("playbooks/security.yml", dict(security_app_namespace=app, security_authorization="viewers",
                                         security_namespace_mtls_modes={app: "STRICTEST"}), "mutual TLS modes must be"),
         ("playbooks/egress.yml", dict(egress_namespace=app, egress_outbound_traffic_policy=other,
-                                      egress_service_entries=[{"name": "x", "hosts": ["x.example.com"],
+                                      egress_service_entries=[{"name": "x", "hosts": ["x.external.oke-istio.test"],
                                                                "ports": [{"number": 80, "name": "http", "protocol": "HTTP"}]}]),
          "set them through the istio role (istio_outbound_traffic_policy"),
         ("playbooks/egress.yml", dict(egress_namespace=app, egress_direct_access="workloads", egress_include_ip_ranges=["10.0.0.0/8"],
