@@ -35,31 +35,71 @@ def crd_established(obj):
     return False, "CRD not Established yet"
 
 
+def _not_observed(obj):
+    """Why the controller's status does not speak of the object's current spec yet, or None once it does."""
+    generation = (obj.get("metadata") or {}).get("generation") or 0
+    if ((obj.get("status") or {}).get("observedGeneration") or 0) < generation:
+        return "controller has not observed generation %s yet" % generation
+    return None
+
+
+def _short_of(status, fields, wanted, unit):
+    """Why ``status`` has fewer than ``wanted`` in one of ``fields``, or None; fields are ``(key, word)`` pairs."""
+    for key, word in fields:
+        if (status.get(key) or 0) < wanted:
+            return "%s/%s %s %s" % (status.get(key) or 0, wanted, unit, word)
+    return None
+
+
 def deployment_ready(obj):
+    """Rolled out: the current generation observed, every replica updated, ready and available, no old one left."""
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     wanted = spec.get("replicas", 1)
-    metadata = obj.get("metadata") or {}
-    if status.get("observedGeneration", 0) < metadata.get("generation", 0):
-        return False, "controller has not observed generation %s yet" % metadata.get("generation")
-    for field in ("updatedReplicas", "readyReplicas", "availableReplicas"):
-        if status.get(field, 0) < wanted:
-            return False, "%s/%s replicas %s" % (status.get(field, 0), wanted, field[: -len("Replicas")])
+    missing = _not_observed(obj) or _short_of(
+        status, (("updatedReplicas", "updated"), ("readyReplicas", "ready"), ("availableReplicas", "available")), wanted, "replicas"
+    )
+    if missing:
+        return False, missing
+    surplus = (status.get("replicas") or 0) - wanted
+    if surplus > 0:
+        return False, "%s old replica(s) still running beside the %s wanted" % (surplus, wanted)
+    if status.get("unavailableReplicas"):
+        return False, "%s replica(s) unavailable" % status["unavailableReplicas"]
     return True, "%s/%s replicas available" % (wanted, wanted)
 
 
 def statefulset_ready(obj):
+    """Rolled out as ``kubectl rollout status`` tells it: the current generation observed, every replica ready and
+    updated (up to the partition), and with RollingUpdate and no partition the update revision current."""
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     wanted = spec.get("replicas", 1)
-    if status.get("readyReplicas", 0) < wanted:
-        return False, "%s/%s replicas ready" % (status.get("readyReplicas", 0), wanted)
+    strategy = spec.get("updateStrategy") or {}
+    rolling = strategy.get("type", "RollingUpdate") == "RollingUpdate"
+    partition = ((strategy.get("rollingUpdate") or {}).get("partition") or 0) if rolling else 0
+    missing = _not_observed(obj) or _short_of(status, (("readyReplicas", "ready"),), wanted, "replicas")
+    if not missing and rolling:
+        missing = _short_of(status, (("updatedReplicas", "updated"),), wanted - partition, "replicas")
+    if missing:
+        return False, missing
+    surplus = (status.get("replicas") or 0) - wanted
+    if surplus > 0:
+        return False, "%s replica(s) beyond the %s wanted still running" % (surplus, wanted)
+    if rolling and not partition and status.get("currentRevision") != status.get("updateRevision"):
+        return False, "revision %s not yet current (still %s)" % (status.get("updateRevision"), status.get("currentRevision"))
     return True, "%s/%s replicas ready" % (wanted, wanted)
 
 
 def daemonset_ready(obj):
+    """Rolled out: the current generation observed, the pod updated and available on every node that should run it."""
     status = obj.get("status") or {}
-    wanted = status.get("desiredNumberScheduled", 0)
-    if status.get("numberReady", 0) < wanted or status.get("updatedNumberScheduled", 0) < wanted:
-        return False, "%s/%s pods ready" % (status.get("numberReady", 0), wanted)
+    wanted = status.get("desiredNumberScheduled") or 0
+    missing = _not_observed(obj) or _short_of(
+        status, (("updatedNumberScheduled", "updated"), ("numberAvailable", "available")), wanted, "pods"
+    )
+    if missing:
+        return False, missing
+    if status.get("numberUnavailable"):
+        return False, "%s pod(s) unavailable" % status["numberUnavailable"]
     return True, "%s/%s pods ready" % (wanted, wanted)
 
 

@@ -28,13 +28,87 @@ def test_deployment_predicate():
     assert "generation 2" in waiter.deployment_ready(deployment(generation=2))[1]
 
 
+def test_deployment_rollout_in_progress_is_not_ready():
+    # Ready counts of the old pods: the controller has not looked at generation 2 yet.
+    assert waiter.deployment_ready(deployment(generation=2, observed=1)) == (False, "controller has not observed generation 2 yet")
+    # Observed, one new pod ready, but the old one still counted.
+    surged = deployment(generation=2, observed=2)
+    surged["status"]["replicas"] = 2
+    assert waiter.deployment_ready(surged) == (False, "1 old replica(s) still running beside the 1 wanted")
+    # Observed, not all replicas updated yet (old pods still serve the ready count).
+    rolling = deployment(ready=3, wanted=3, generation=2, observed=2)
+    rolling["status"].update(updatedReplicas=1, replicas=3)
+    assert waiter.deployment_ready(rolling) == (False, "1/3 replicas updated")
+    unavailable = deployment(generation=2, observed=2)
+    unavailable["status"]["unavailableReplicas"] = 1
+    assert waiter.deployment_ready(unavailable)[0] is False
+
+
+def test_deployment_rollout_finished_is_ready():
+    done = deployment(ready=3, wanted=3, generation=2, observed=2)
+    done["status"]["replicas"] = 3
+    assert waiter.deployment_ready(done) == (True, "3/3 replicas available")
+    assert waiter.deployment_ready({"metadata": {"generation": 4}, "spec": {"replicas": 0}, "status": {"observedGeneration": 4}})[0]
+
+
+def statefulset(wanted=2, generation=1, observed=1, ready=2, updated=2, current="web-2", update="web-2", strategy=None):
+    return {
+        "metadata": {"name": "web", "generation": generation},
+        "spec": {"replicas": wanted, "updateStrategy": strategy or {"type": "RollingUpdate"}},
+        "status": {"observedGeneration": observed, "replicas": wanted, "readyReplicas": ready, "updatedReplicas": updated,
+                   "currentRevision": current, "updateRevision": update},
+    }
+
+
+def test_statefulset_rollout_in_progress_is_not_ready():
+    # Before: readyReplicas alone made this ready while the controller had not even seen the new spec.
+    assert waiter.statefulset_ready(statefulset(generation=2, observed=1, current="web-1", update="web-1")) == (
+        False, "controller has not observed generation 2 yet")
+    # Observed; the old pods are all still ready but none runs the new revision.
+    assert waiter.statefulset_ready(statefulset(generation=2, observed=2, updated=0, current="web-1")) == (
+        False, "0/2 replicas updated")
+    # Every pod updated and ready, the controller has not yet made the new revision current.
+    assert waiter.statefulset_ready(statefulset(current="web-1")) == (False, "revision web-2 not yet current (still web-1)")
+    assert waiter.statefulset_ready(statefulset(ready=1))[0] is False
+
+
+def test_statefulset_rollout_finished_is_ready():
+    assert waiter.statefulset_ready(statefulset(generation=3, observed=3)) == (True, "2/2 replicas ready")
+    # A partitioned update is done once the pods at or above the partition run the new revision.
+    partitioned = {"type": "RollingUpdate", "rollingUpdate": {"partition": 1}}
+    assert waiter.statefulset_ready(statefulset(updated=1, current="web-1", strategy=partitioned))[0] is True
+    assert waiter.statefulset_ready(statefulset(updated=0, current="web-1", strategy=partitioned))[0] is False
+    # OnDelete: pods change only when deleted; ready replicas of the observed generation are all there is.
+    assert waiter.statefulset_ready(statefulset(updated=0, current="web-1", strategy={"type": "OnDelete"}))[0] is True
+
+
+def daemonset(desired=3, generation=1, observed=1, updated=3, available=3, unavailable=0):
+    return {
+        "metadata": {"name": "proxy", "generation": generation},
+        "status": {"observedGeneration": observed, "desiredNumberScheduled": desired, "numberReady": available,
+                   "updatedNumberScheduled": updated, "numberAvailable": available, "numberUnavailable": unavailable},
+    }
+
+
+def test_daemonset_rollout_in_progress_is_not_ready():
+    assert waiter.daemonset_ready(daemonset(generation=2, observed=1)) == (False, "controller has not observed generation 2 yet")
+    assert waiter.daemonset_ready(daemonset(generation=2, observed=2, updated=1)) == (False, "1/3 pods updated")
+    assert waiter.daemonset_ready(daemonset(available=2, unavailable=1)) == (False, "2/3 pods available")
+    # A DaemonSet the controller has not looked at has no status at all.
+    assert waiter.daemonset_ready({"metadata": {"generation": 1}})[0] is False
+
+
+def test_daemonset_rollout_finished_is_ready():
+    assert waiter.daemonset_ready(daemonset(generation=2, observed=2)) == (True, "3/3 pods ready")
+
+
 def test_other_predicates():
     assert waiter.crd_established({"status": {"conditions": [{"type": "Established", "status": "True"}]}})[0]
     assert not waiter.crd_established({"status": {}})[0]
     assert waiter.load_balancer_address({"status": {"loadBalancer": {"ingress": [{"hostname": "lb.example"}]}}}) == (True, "lb.example")
     assert waiter.load_balancer_address({"status": {"loadBalancer": {}}})[0] is False
     assert waiter.daemonset_ready({"status": {"desiredNumberScheduled": 2, "numberReady": 1, "updatedNumberScheduled": 2}})[0] is False
-    assert waiter.statefulset_ready({"spec": {"replicas": 2}, "status": {"readyReplicas": 2}})[0]
+    assert waiter.statefulset_ready(statefulset())[0]
     assert waiter.pod_ready({"status": {"phase": "Pending"}}) == (False, "phase Pending")
     with pytest.raises(ClusterError):
         waiter.job_complete({"metadata": {"name": "j"}, "status": {"conditions": [{"type": "Failed", "status": "True"}]}})
@@ -237,3 +311,13 @@ def test_other_watch_errors_fail_with_the_api_message():
         waiter.Waiter(Client(resource), clock, sleep=lambda s: None).wait_for(REF, waiter.deployment_ready, 30)
     assert "Failed to watch Deployment/istio-system/istiod" in err.value.msg
     assert "forbidden" in err.value.msg
+
+
+def test_wait_ready_waits_for_a_statefulset_rollout():
+    clock = Clock()
+    events = [{"type": "MODIFIED", "raw_object": statefulset(generation=2, observed=2, updated=1, current="web-1")},
+              {"type": "MODIFIED", "raw_object": statefulset(generation=2, observed=2)}]
+    resource = WatchedResource(clock, statefulset(generation=2, observed=1, current="web-1", update="web-1"), events)
+    ref = ObjectRef("apps/v1", "StatefulSet", "web", "default")
+    report = waiter.Waiter(Client(resource), clock).wait_ready([ref], 30)
+    assert report[0]["detail"] == "2/2 replicas ready" and clock.now == 2.0
