@@ -2,11 +2,14 @@
 # Copyright: oke.istio contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The one exception type our modules turn into ``fail_json``."""
+"""The one exception type our modules turn into ``fail_json``, and the one way an API's errors become it."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+import functools
+import inspect
 
 
 class OkeIstioError(Exception):
@@ -48,3 +51,67 @@ def api_error_message(exc):
     if message:
         text = "%s: %s" % (text, message) if text else message
     return text or str(exc)
+
+
+_RAISE = object()
+
+
+class ApiErrorHandler(object):
+    """Turns one API family's exceptions into a ClusterError that says what was being done, as amazon.aws's
+    error handlers do: ``Failed to <operation>: <the API's reason>``.
+
+    A subclass names the family's ``exceptions``, how to word one (``reason``) and which means "not there"
+    (``is_missing``). Use it at the call site, as a context manager::
+
+        with KubernetesErrors("apply %s" % ref):
+            resource.server_side_apply(...)
+
+    or as a decorator whose operation is formatted from the call's arguments, where ``missing`` is what
+    the call returns when the object is not there (without it, that error is raised like any other)::
+
+        @KubernetesErrors("read {ref}", missing=None)
+        def get(self, ref): ...
+    """
+
+    exceptions = ()
+
+    def __init__(self, operation, missing=_RAISE):
+        self.operation = operation
+        self.missing = missing
+
+    @staticmethod
+    def reason(exc):
+        return str(exc)
+
+    @staticmethod
+    def is_missing(exc):
+        return False
+
+    @classmethod
+    def error(cls, operation, exc):
+        """The ClusterError for ``exc`` raised while doing ``operation``."""
+        return ClusterError("Failed to %s: %s" % (operation, cls.reason(exc)))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is not None and isinstance(exc, self.exceptions):
+            raise self.error(self.operation, exc) from exc
+        return False
+
+    def __call__(self, func):
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def handled(*args, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except self.exceptions as exc:
+                if self.missing is not _RAISE and self.is_missing(exc):
+                    return self.missing
+                bound = signature.bind(*args, **kwargs)
+                bound.apply_defaults()
+                raise self.error(self.operation.format(**bound.arguments), exc) from exc
+
+        return handled

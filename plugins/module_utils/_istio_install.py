@@ -24,7 +24,7 @@ import tempfile
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._istioctl import IstioctlError
 from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, ObjectRef, parallel_map
-from ansible_collections.oke.istio.plugins.module_utils._k8s.client import get_resource
+from ansible_collections.oke.istio.plugins.module_utils._k8s.client import list_items
 from ansible_collections.oke.istio.plugins.module_utils._k8s import waiter as waiters
 
 try:
@@ -312,16 +312,14 @@ class Installer(object):
 
     def installed_revisions(self, namespace):
         """Revisions recorded by this collection or running an istiod, whoever installed them."""
-        configmaps = get_resource(self.client, "v1", "ConfigMap").get(
-            namespace=namespace, label_selector="app.kubernetes.io/managed-by=oke.istio"
-        ).to_dict()
-        deployments = get_resource(self.client, "apps/v1", "Deployment").get(namespace=namespace, label_selector="app=istiod").to_dict()
+        configmaps = list_items(self.client, "v1", "ConfigMap", namespace, "app.kubernetes.io/managed-by=oke.istio")
+        deployments = list_items(self.client, "apps/v1", "Deployment", namespace, "app=istiod")
         recorded = set(
             i["metadata"]["labels"].get("istio.io/rev", "default")
-            for i in configmaps.get("items", [])
+            for i in configmaps
             if i["metadata"]["name"].startswith(RECORD_PREFIX)
         )
-        running = set((i["metadata"].get("labels") or {}).get("istio.io/rev", "default") for i in deployments.get("items", []))
+        running = set((i["metadata"].get("labels") or {}).get("istio.io/rev", "default") for i in deployments)
         return sorted(recorded | running)
 
     def leftovers(self, namespace):
@@ -329,8 +327,8 @@ class Installer(object):
         (istiod-default-validator and istio-revision-tag-* come from defaultRevision and tags)."""
         refs = []
         for api_version, kind in CLUSTER_LEFTOVER_KINDS:
-            found = get_resource(self.client, api_version, kind).get(label_selector="%s=%s" % (OWNING_NAMESPACE_LABEL, namespace))
-            refs += [ObjectRef(api_version, kind, item["metadata"]["name"], None) for item in found.to_dict().get("items", [])]
+            found = list_items(self.client, api_version, kind, label_selector="%s=%s" % (OWNING_NAMESPACE_LABEL, namespace))
+            refs += [ObjectRef(api_version, kind, item["metadata"]["name"], None) for item in found]
         return refs
 
     def final_cleanup(self, namespace, remove_namespace):

@@ -22,7 +22,13 @@ from ansible_collections.oke.istio.plugins.module_utils._errors import (
     ValidationError,
     api_error_message,
 )
-from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException, get_resource, refresh_discovery
+from ansible_collections.oke.istio.plugins.module_utils._k8s.client import (
+    ApiException,
+    KubernetesErrors,
+    get_resource,
+    read_object,
+    refresh_discovery,
+)
 from ansible_collections.oke.istio.plugins.module_utils._k8s import waiter as waiters
 
 FIELD_MANAGER = "oke.istio"
@@ -223,13 +229,8 @@ class Applier(object):
         refresh_discovery(self.client)
 
     def get(self, ref):
-        resource = self.resource_for(ref)
-        try:
-            return _to_dict(resource.get(name=ref.name, namespace=ref.namespace if resource.namespaced else None))
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise ClusterError("Failed to read %s: %s" % (ref, api_error_message(exc)))
+        """The object as a dict, or None when it does not exist."""
+        return read_object(self.resource_for(ref), ref)
 
     def _namespace_exists(self, name, cache):
         if name not in cache:
@@ -326,7 +327,7 @@ class Applier(object):
         body = copy.deepcopy(change.manifest)
         if resource.namespaced:
             body["metadata"]["namespace"] = change.ref.namespace
-        try:
+        with KubernetesErrors("apply %s" % change.ref):
             applied = resource.server_side_apply(
                 body=body,
                 name=change.ref.name,
@@ -334,8 +335,6 @@ class Applier(object):
                 field_manager=self.field_manager,
                 force_conflicts=True,
             )
-        except ApiException as exc:
-            raise ClusterError("Failed to apply %s: %s" % (change.ref, api_error_message(exc)))
         change.after = self._normalize(_to_dict(applied))
 
     def plan_set(self, manifests, create_namespaces=False):
@@ -398,6 +397,10 @@ class Applier(object):
 
     # -- deleting ------------------------------------------------------------------------------
 
+    @KubernetesErrors("delete {ref}", missing=None)
+    def _delete(self, resource, ref):
+        resource.delete(name=ref.name, namespace=ref.namespace, body={"propagationPolicy": "Background"})
+
     def delete(self, refs, check_mode=False, wait=True, timeout=120):
         """Delete each object that exists; return Changes (action ``delete`` or ``none``)."""
         changes = []
@@ -421,12 +424,7 @@ class Applier(object):
         for change in changes:
             if not change.changed:
                 continue
-            resource = self.resource_for(change.ref)
-            try:
-                resource.delete(name=change.ref.name, namespace=change.ref.namespace, body={"propagationPolicy": "Background"})
-            except ApiException as exc:
-                if exc.status != 404:
-                    raise ClusterError("Failed to delete %s: %s" % (change.ref, api_error_message(exc)))
+            self._delete(self.resource_for(change.ref), change.ref)
         if wait:
             for change in changes:
                 if change.changed:

@@ -13,7 +13,7 @@ import json
 import os
 import threading
 
-from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, ValidationError, api_error_message
+from ansible_collections.oke.istio.plugins.module_utils._errors import ApiErrorHandler, ClusterError, ValidationError, api_error_message
 
 try:
     from kubernetes import client as k8s_client
@@ -37,6 +37,22 @@ except ImportError as exc:  # pragma: no cover - reported by the module wrapper
 
     class Urllib3HTTPError(Exception):  # pylint: disable=function-redefined
         """Stands in so that except clauses still parse without the kubernetes library."""
+
+
+class KubernetesErrors(ApiErrorHandler):
+    """The one place a Kubernetes API error becomes a message: ``Failed to read Deployment/istio-system/istiod:
+    403 Forbidden: <the API's message>`` (see ApiErrorHandler for how it is used)."""
+
+    exceptions = (ApiException, Urllib3HTTPError)
+
+    @staticmethod
+    def reason(exc):
+        return api_error_message(exc) if isinstance(exc, ApiException) else str(exc)
+
+    @staticmethod
+    def is_missing(exc):
+        return getattr(exc, "status", None) == 404
+
 
 AUTH_KEYS = ("kubeconfig", "context", "host", "api_key", "validate_certs", "ca_cert")
 
@@ -136,3 +152,23 @@ def refresh_discovery(client):
     """Forget what discovery knows (after CRDs were created), under the same lock as the lookups."""
     with _DISCOVERY_LOCK:
         client.resources.invalidate_cache()
+
+
+@KubernetesErrors("read {ref}", missing=None)
+def read_object(resource, ref):
+    """The object ``ref`` (an ObjectRef of ``resource``'s kind) as a dict, or None when it does not exist."""
+    found = resource.get(name=ref.name, namespace=ref.namespace if resource.namespaced else None)
+    return found.to_dict() if hasattr(found, "to_dict") else found
+
+
+def list_items(client, api_version, kind, namespace=None, label_selector=None):
+    """The objects of ``kind`` (in ``namespace``, with ``label_selector``) as dicts."""
+    operation = "list %s" % kind
+    if namespace:
+        operation += " in namespace %s" % namespace
+    if label_selector:
+        operation += " labelled %s" % label_selector
+    resource = get_resource(client, api_version, kind)
+    with KubernetesErrors(operation):
+        found = resource.get(namespace=namespace, label_selector=label_selector)
+    return found.to_dict().get("items") or []

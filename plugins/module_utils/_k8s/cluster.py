@@ -8,18 +8,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, api_error_message
-from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException
+from ansible_collections.oke.istio.plugins.module_utils._k8s.client import KubernetesErrors
 
 SIMULATED_NODE_ANNOTATION = "kwok.x-k8s.io/node"
 
 
 def simulated_nodes(client):
     """Names of nodes simulated by kwok: their pods are scheduled and marked Ready, but no container runs."""
-    try:
+    with KubernetesErrors("list nodes"):
         nodes = client.resources.get(api_version="v1", kind="Node").get().to_dict()
-    except ApiException as exc:
-        raise ClusterError("Failed to list nodes: %s" % api_error_message(exc))
     return sorted(
         n["metadata"]["name"]
         for n in nodes.get("items", [])

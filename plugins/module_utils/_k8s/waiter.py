@@ -16,7 +16,7 @@ import math
 import time
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, WaitTimeout, api_error_message
-from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException, get_resource
+from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException, KubernetesErrors, get_resource, read_object
 
 
 def _conditions(obj):
@@ -166,15 +166,6 @@ class Waiter(object):
     def _resource(self, ref):
         return get_resource(self.client, ref.api_version, ref.kind)
 
-    def _get(self, resource, ref):
-        try:
-            instance = resource.get(name=ref.name, namespace=ref.namespace if resource.namespaced else None)
-            return instance.to_dict()
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise ClusterError("Failed to read %s: %s" % (ref, api_error_message(exc)))
-
     def _watch(self, resource, ref, deadline, resource_version=None):
         """Yield the object (or None once deleted) on every change after ``resource_version`` (the
         version of the object as last read) until the deadline. Without a version the API server only
@@ -198,10 +189,10 @@ class Waiter(object):
                         return
             except ApiException as exc:
                 if not _watch_can_restart(exc):
-                    raise ClusterError("Failed to watch %s: %s" % (ref, api_error_message(exc)))
+                    raise KubernetesErrors.error("watch %s" % ref, exc)
                 # Events may have been missed: start again from the object as it is now.
                 self.sleep(min(WATCH_RESTART_PAUSE, max(0, deadline - self.clock())))
-                obj = self._get(resource, ref)
+                obj = read_object(resource, ref)
                 resource_version = _resource_version(obj)
                 yield obj
 
@@ -209,7 +200,7 @@ class Waiter(object):
         """Wait until ``predicate`` holds for the object ``ref``; return ``(object, detail)``."""
         resource = self._resource(ref)
         deadline = self.clock() + timeout
-        obj = self._get(resource, ref)
+        obj = read_object(resource, ref)
         detail = "does not exist"
         if obj is not None:
             done, detail = predicate(obj)
@@ -231,13 +222,13 @@ class Waiter(object):
     def wait_for_absence(self, ref, timeout):
         resource = self._resource(ref)
         deadline = self.clock() + timeout
-        obj = self._get(resource, ref)
+        obj = read_object(resource, ref)
         if obj is None:
             return
         for obj in self._watch(resource, ref, deadline, _resource_version(obj)):
             if obj is None:
                 return
-        if self._get(resource, ref) is not None:
+        if read_object(resource, ref) is not None:
             raise WaitTimeout("Timed out after %ss waiting for %s to be deleted" % (timeout, ref), resource=ref.as_dict())
 
     def wait_ready(self, refs, timeout):

@@ -8,9 +8,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, ValidationError, api_error_message
+from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import ObjectRef
-from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException
+from ansible_collections.oke.istio.plugins.module_utils._k8s.client import KubernetesErrors, read_object
 from ansible_collections.oke.istio.plugins.module_utils._k8s import cluster as k8s_cluster
 from ansible_collections.oke.istio.plugins.module_utils._k8s import waiter as waiters
 
@@ -27,10 +27,8 @@ def _find_port(ports, name, default_number):
 
 def _node_address(client):
     """An address of a node: ExternalIP first (public worker nodes), else InternalIP (reachable in the VCN)."""
-    try:
+    with KubernetesErrors("list nodes"):
         nodes = client.resources.get(api_version="v1", kind="Node").get().to_dict().get("items", [])
-    except ApiException as exc:
-        raise ClusterError("Failed to list nodes: %s" % api_error_message(exc))
     for wanted in ("ExternalIP", "InternalIP"):
         for node in nodes:
             for address in (node.get("status") or {}).get("addresses") or []:
@@ -50,14 +48,11 @@ def gateway_address(client, namespace, name, port_name="http2", secure_port_name
     ref = ObjectRef("v1", "Service", name, namespace)
     waiter = waiters.Waiter(client)
     resource = client.resources.get(api_version="v1", kind="Service")
-    try:
-        service = resource.get(name=name, namespace=namespace).to_dict()
-    except ApiException as exc:
-        if exc.status == 404:
-            raise ValidationError(
-                "service: %s not found: is the ingress gateway installed (istio role, istio_ingress_gateway_enabled)?" % ref
-            )
-        raise ClusterError("Failed to read %s: %s" % (ref, api_error_message(exc)))
+    service = read_object(resource, ref)
+    if service is None:
+        raise ValidationError(
+            "service: %s not found: is the ingress gateway installed (istio role, istio_ingress_gateway_enabled)?" % ref
+        )
     spec = service.get("spec") or {}
     ports = spec.get("ports") or []
     http = _find_port(ports, port_name, 80)

@@ -11,12 +11,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.oke.istio.plugins.module_utils._errors import (
-    ClusterError,
-    OkeIstioError,
-    ValidationError,
-    api_error_message,
-)
+from ansible_collections.oke.istio.plugins.module_utils._errors import OkeIstioError, ValidationError
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 CHECKS = ("kubernetes_version", "node_pools", "pod_network", "node_os")
@@ -194,14 +189,12 @@ def node_facts(node):
 
 
 def kubernetes_facts(client):
-    from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException
+    from ansible_collections.oke.istio.plugins.module_utils._k8s.client import KubernetesErrors
 
-    try:
+    with KubernetesErrors("read the cluster's version, nodes and kube-system DaemonSets"):
         version = (client.version.get("kubernetes") or {}).get("gitVersion")
         nodes = client.resources.get(api_version="v1", kind="Node").get().to_dict()
         daemonsets = client.resources.get(api_version="apps/v1", kind="DaemonSet").get(namespace="kube-system").to_dict()
-    except ApiException as exc:
-        raise ClusterError("Failed to read the cluster's version, nodes and kube-system DaemonSets: %s" % api_error_message(exc))
     return dict(
         api_server_version=version,
         nodes=[node_facts(n) for n in nodes.get("items") or []],

@@ -23,6 +23,8 @@ class Instance(object):
 
 
 class Resource(object):
+    namespaced = True
+
     def __init__(self, objects):
         self.objects = objects
 
