@@ -98,6 +98,8 @@ options:
     description:
       - The subsets, each a name (labels C(version=<name>)) or a mapping with C(name) and C(labels).
       - Every subset another option names must be listed here.
+      - When the Service has pods, a subset whose labels select none of them is warned about (its routes would have
+        no endpoints); it is still applied, since its pods may not be deployed yet.
     type: list
     elements: raw
   subset:
@@ -132,7 +134,9 @@ options:
     type: list
     elements: str
   port:
-    description: Port of the Service to route to; defaults to its only (or, for the Gateway API, first) port.
+    description:
+      - Port of the Service to route to; defaults to its only (or, for the Gateway API, first) port.
+      - It must be one of the Service's ports; the task fails before anything is applied when it is not.
     type: int
   timeout:
     description: Request timeout as a duration, such as C(0.5s) or C(3s).

@@ -70,6 +70,9 @@ rm -rf "$dir"
 """
 
 ERROR_CLASS = "error"
+# Every option of mesh_probe (and of mesh_scenario's verify).
+OPTIONS = ("namespace", "client_selector", "container", "url", "method", "headers", "requests", "concurrency",
+           "timeout", "classify", "expect", "attempts", "attempt_delay", "count", "count_inbound", "tool", "login")
 MAX_REQUESTS = 10000
 MAX_CONCURRENCY = 64
 CLASSIFY_KEYS = ("name", "status", "body_regex", "header")

@@ -15,11 +15,8 @@ from ansible_collections.oke.istio.plugins.module_utils._errors import (
     api_error_message,
 )
 from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, Change, ObjectRef
-from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException, get_resource
+from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException, get_resource, list_items
 from ansible_collections.oke.istio.plugins.module_utils._mesh import probe, scenarios
-
-PROBE_OPTIONS = ("namespace", "client_selector", "container", "url", "method", "headers", "requests", "concurrency",
-                 "timeout", "classify", "expect", "attempts", "attempt_delay", "count", "count_inbound", "tool", "login")
 
 
 def _read(client, api_version, kind, namespace, name):
@@ -32,8 +29,11 @@ def _read(client, api_version, kind, namespace, name):
         raise ClusterError("Failed to read %s %s/%s: %s" % (kind, namespace, name, api_error_message(exc)))
 
 
-def _check_references(client, scenario):
-    """The host Service (and gateways) must exist before anything is applied; returns the Service."""
+def _check_references(client, scenario, warn):
+    """The host Service (and gateways) must exist, and have the port routed to, before anything is applied.
+
+    Returns the Service; ``warn`` is told of subsets whose labels select none of the Service's pods, where it has some.
+    """
     service = _read(client, "v1", "Service", scenario.service_namespace, scenario.service)
     if service is None:
         raise ValidationError(
@@ -41,6 +41,25 @@ def _check_references(client, scenario):
                                                                               scenario.service_namespace),
             parameter="service",
         )
+    spec = service.get("spec") or {}
+    ports = [item.get("port") for item in spec.get("ports") or []]
+    if scenario.port is not None and scenario.port not in ports:
+        raise ValidationError(
+            "port %d is not a port of Service %s/%s (its ports: %s)" % (
+                scenario.port, scenario.service_namespace, scenario.service,
+                ", ".join(str(p) for p in ports) or "none"),
+            parameter="port",
+        )
+    selector = spec.get("selector") or {}
+    if scenario.subsets and selector:
+        pods = list_items(client, "v1", "Pod", scenario.service_namespace,
+                          ",".join("%s=%s" % item for item in sorted(selector.items())))
+        pod_labels = [(pod.get("metadata") or {}).get("labels") or {} for pod in pods]
+        for name, labels in scenario.subsets if pods else ():
+            if not any(all(found.get(k) == v for k, v in labels.items()) for found in pod_labels):
+                warn("subset %s (labels %s) selects none of the %d pod(s) of Service %s/%s: its routes would have "
+                     "no endpoints" % (name, ", ".join("%s=%s" % item for item in sorted(labels.items())), len(pods),
+                                       scenario.service_namespace, scenario.service))
     if scenario.gateways:
         if scenario.api == "gateway_api":
             api_version, kind = scenarios.GATEWAY_API_VERSION, "Gateway"
@@ -113,9 +132,9 @@ def _verify_options(params, scenario):
         return None
     if not isinstance(verify, dict):
         raise ValidationError("verify must be a mapping of mesh_probe options", parameter="verify")
-    unknown = sorted(set(verify) - set(PROBE_OPTIONS))
+    unknown = sorted(set(verify) - set(probe.OPTIONS))
     if unknown:
-        raise ValidationError("verify has unknown key(s) %s (known: %s)" % (", ".join(unknown), ", ".join(PROBE_OPTIONS)),
+        raise ValidationError("verify has unknown key(s) %s (known: %s)" % (", ".join(unknown), ", ".join(probe.OPTIONS)),
                               parameter="verify")
     options = dict(verify)
     options.setdefault("namespace", scenario.namespace)
@@ -141,7 +160,7 @@ def run_scenario(module):
         changes += [Change(ref, None, "none", note="left alone: not applied by mesh_scenario") for ref in foreign]
         result.update(_summary(changes))
         return result
-    service = _check_references(client, scenario)
+    service = _check_references(client, scenario, module.module.warn)
     manifests = scenarios.render(scenario, service)
     changes = applier.apply(manifests, check_mode=module.check_mode, timeout=params["wait_timeout"])
     if params["purge"]:

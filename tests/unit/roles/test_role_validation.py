@@ -94,6 +94,18 @@ CASES = [
     ("cluster-prep-istio-version", "cluster_prep", "validate.yml", {"cluster_prep_istio_version": "latest"},
      ["cluster_prep_istio_version must be an Istio version such as 1.31 or 1.31.2, got 'latest'"]),
     ("cluster-prep-defaults", "cluster_prep", "validate.yml", {}, []),
+    # The traffic role checks every step before it applies the first: a bad later step stops it there.
+    ("traffic-later-weights", "traffic", "validate.yml",
+     {"traffic_steps": [{"name": "all-v1", "scenarios": [{"scenario": "route_all", "service": "reviews", "subset": "v1"}]},
+                        {"name": "shift", "scenarios": [{"scenario": "weighted", "service": "reviews",
+                                                         "weights": {"v1": 50, "v3": 40}}]}]},
+     ["step shift: scenarios[0].weights = {'v1': 50, 'v3': 40}: weights must sum to 100 (got 90: v1=50, v3=40)"]),
+    ("traffic-later-verify", "traffic", "validate.yml",
+     {"traffic_steps": [{"name": "all-v1", "scenarios": [{"scenario": "route_all", "service": "reviews", "subset": "v1"}]},
+                        {"name": "probe", "scenarios": [{"scenario": "route_all", "service": "reviews", "subset": "v1"}],
+                         "verify": [{"url": "http://reviews:9080/", "tool": "wrk"}]}]},
+     ["step probe: verify[0].tool = 'wrk': tool must be one of curl, fortio (got 'wrk')"]),
+    ("traffic-defaults", "traffic", "validate.yml", {}, []),
 ]
 
 MARK = "CASE-END "
@@ -149,6 +161,15 @@ def test_every_role_checks_its_input_before_anything_else(role):
     with open(os.path.join(ROOT, "roles", role, "tasks", "main.yml")) as handle:
         first = yaml.safe_load(handle)[0]
     assert first.get("ansible.builtin.include_tasks") == "validate.yml", first
+
+
+def test_the_traffic_role_checks_every_step_before_the_first():
+    with open(os.path.join(ROOT, "roles", "traffic", "tasks", "main.yml")) as handle:
+        first = yaml.safe_load(handle)[0]
+    assert first.get("ansible.builtin.include_tasks") == "validate.yml", first
+    with open(os.path.join(ROOT, "roles", "traffic", "tasks", "validate.yml")) as handle:
+        checks = [t for t in yaml.safe_load(handle) if "oke.istio.mesh_steps_check" in t]
+    assert checks and checks[0]["oke.istio.mesh_steps_check"]["steps"] == "{{ traffic_steps }}"
 
 
 @pytest.mark.parametrize("role", ROLES)

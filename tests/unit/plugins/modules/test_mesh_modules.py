@@ -174,3 +174,85 @@ def test_removal_leaves_foreign_objects_alone():
     ours, foreign = runner._split_ours(StubApplier(), refs)
     assert [r.name for r in ours] == ["ours", "gone"]
     assert [r.name for r in foreign] == ["theirs"]
+
+
+def test_steps_check_names_a_bad_later_step_without_a_cluster(run_module, monkeypatch):
+    from ansible_collections.oke.istio.plugins.modules import mesh_steps_check
+
+    def no_cluster(self):
+        raise AssertionError("the cluster was reached")
+
+    monkeypatch.setattr(_module.OkeIstioModule, "client", property(no_cluster))
+    good = {"name": "route-all-v1", "scenarios": [{"scenario": "route_all", "service": "reviews", "subset": "v1"}]}
+    bad = {"name": "shift", "scenarios": [{"scenario": "weighted", "service": "reviews", "weights": {"v1": 50, "v3": 40}}]}
+    args = dict(namespace="bookinfo", services={"reviews": ["v1", "v3"]}, client_selector="app=curl")
+    result, failed = run_module(mesh_steps_check.main, dict(args, steps=[good]))
+    assert not failed and result["changed"] is False and result["steps"] == ["route-all-v1"]
+    result, failed = run_module(mesh_steps_check.main, dict(args, steps=[good, bad], _ansible_check_mode=True))
+    assert failed
+    assert result["msg"].startswith("step shift: scenarios[0].weights = {'v1': 50, 'v3': 40}: weights must sum to 100")
+    assert result["step"] == "shift" and result["option"] == "scenarios[0].weights"
+
+
+class _Objects(object):
+    """Reads only: get by name, or list by label selector (the selector is recorded, the items given)."""
+
+    def __init__(self, objects):
+        self.objects = objects
+        self.lists = []
+
+    def get(self, name=None, namespace=None, label_selector=None):
+        if name is None:
+            self.lists.append(label_selector)
+            return _Result({"items": self.objects})
+        return _Result(self.objects[0])
+
+
+class ReadOnlyCluster(object):
+    """A Service reviews (port 9080) and its pods; any write fails, since these resources have no write methods."""
+
+    def __init__(self, pod_versions):
+        service = {"metadata": {"name": "reviews", "namespace": "bookinfo"},
+                   "spec": {"selector": {"app": "reviews"}, "ports": [{"name": "http", "port": 9080}]}}
+        pods = [{"metadata": {"name": "reviews-%s" % v, "labels": {"app": "reviews", "version": v}}} for v in pod_versions]
+        self.resources = _Resources([], pods)
+        self.resources.by_kind["Service"] = _Objects([service])
+        self.resources.by_kind["Pod"] = _Objects(pods)
+        self.resources.by_kind["Gateway"] = _Objects([{"metadata": {"name": "bookinfo-gateway"}}])
+
+
+REWRITE = dict(scenario="rewrite", namespace="bookinfo", service="reviews", uri_prefixes=["/r"], rewrite_uri="/reviews",
+               gateways=["bookinfo-gateway"])
+
+
+def test_scenario_refuses_a_port_the_service_does_not_have(run_module, monkeypatch):
+    cluster = ReadOnlyCluster(["v1"])
+    monkeypatch.setattr(_module.OkeIstioModule, "client", property(lambda self: cluster))
+    result, failed = run_module(mesh_scenario.main, dict(REWRITE, port=9999))
+    assert failed and not result.get("changed")
+    assert result["msg"] == "port 9999 is not a port of Service bookinfo/reviews (its ports: 9080)"
+    assert result["parameter"] == "port"
+
+
+def test_a_subset_that_selects_no_pod_of_the_service_is_warned_about():
+    from ansible_collections.oke.istio.plugins.module_utils._mesh import runner, scenarios
+
+    cluster = ReadOnlyCluster(["v1", "v2"])
+    warnings = []
+    scenario = scenarios.validate(dict(scenario="route_all", namespace="bookinfo", service="reviews",
+                                       subsets=["v1", "v3", {"name": "canary", "labels": {"track": "canary"}}],
+                                       subset="v1"))
+    service = runner._check_references(cluster, scenario, warnings.append)
+    assert service["metadata"]["name"] == "reviews"
+    assert cluster.resources.by_kind["Pod"].lists == ["app=reviews"]
+    assert warnings == [
+        "subset v3 (labels version=v3) selects none of the 2 pod(s) of Service bookinfo/reviews: its routes would have "
+        "no endpoints",
+        "subset canary (labels track=canary) selects none of the 2 pod(s) of Service bookinfo/reviews: its routes would "
+        "have no endpoints",
+    ]
+    # No pods yet (the application is still starting): nothing to compare with, no warning.
+    assert runner._check_references(ReadOnlyCluster([]), scenario, warnings.append) and len(warnings) == 2
+    # The port routed to is one of the Service's: accepted.
+    rewrite = scenarios.validate(dict(REWRITE, port=9080))
+    assert runner._check_references(cluster, rewrite, warnings.append) and len(warnings) == 2
