@@ -180,12 +180,14 @@ def test_bad_input_changes_nothing(kubeconfig, app):
     other = "ALLOW_ANY" if live == "REGISTRY_ONLY" else "REGISTRY_ONLY"
     cases = [
         ("playbooks/gateway.yml", dict(gateway_namespace=app, gateway_tls_mode="SIMPLE", gateway_tls_hosts=["*"]),
-         'explicit names for the certificate'),
-        ("playbooks/gateway.yml", dict(gateway_namespace=app, gateway_hosts=["Bad_Host"]), "gateway_hosts a non-empty list"),
+         'gateway_tls_hosts must be explicit names for the certificate, not "*"'),
+        ("playbooks/gateway.yml", dict(gateway_namespace=app, gateway_hosts=["Bad_Host"]),
+         "gateway_hosts must be \"*\" or lower-case DNS names, optionally with a leading \"*.\", got ['Bad_Host']"),
         ("playbooks/gateway.yml", dict(gateway_namespace=app, gateway_tls_mode="SIMPLE", gateway_tls_hosts=["a.oke-istio.test"],
                                        gateway_tls_validity_days=0), "validity_days must be a positive number of days"),
         ("playbooks/security.yml", dict(security_app_namespace=app, security_authorization="viewers",
-                                        security_namespace_mtls_modes={app: "STRICTEST"}), "mutual TLS modes must be"),
+                                        security_namespace_mtls_modes={app: "STRICTEST"}),
+         "security_namespace_mtls_modes must map each namespace to STRICT, PERMISSIVE, DISABLE or remove"),
         ("playbooks/egress.yml", dict(egress_namespace=app, egress_outbound_traffic_policy=other,
                                       egress_service_entries=[{"name": "x", "hosts": ["x.external.oke-istio.test"],
                                                                "ports": [{"number": 80, "name": "http", "protocol": "HTTP"}]}]),
