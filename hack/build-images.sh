@@ -20,7 +20,7 @@
 #
 # Caching: each recipe's output lives in $OKE_ISTIO_CACHE/images/NAME-KEY, KEY being the sha256
 # of the recipe (and of hack/images/NAME/, its own files if it has any), this script,
-# hack/versions.env, the Debian base's own key and the resolved paths of the tool binaries
+# hack/versions.env, the Debian base's own key and the resolved paths of the tools the recipes use
 # (whose directories are keyed by their pins). The Debian base is built first, under its own key
 # (this script, hack/versions.env, the host's CA bundle). A finished recipe gets
 # OUT_DIR/.complete; one that fails gets none, and this script fails naming it. Outputs of older
@@ -100,7 +100,9 @@ base_dir="$images/debian-base-$(key "$here/build-images.sh" "$here/versions.env"
 DEBIAN_BASE="$base_dir/rootfs.tar"
 
 # The tools the recipes use, by resolved path: a tool rebuilt from another pin has another path.
-tools_fingerprint=$(for tool in "$OKE_ISTIO_TOOLS"/*; do printf '%s %s\n' "$(basename "$tool")" "$(readlink -f "$tool")"; done)
+# Only these: rebuilding the node's own tools (containerd, kubelet, CoreDNS) leaves the images alone.
+image_tools=(envoy fortio go-httpbin oke-image pilot-agent pilot-discovery)
+tools_fingerprint=$(for tool in "${image_tools[@]}"; do printf '%s %s\n' "$tool" "$(readlink -f "$OKE_ISTIO_TOOLS/$tool")"; done)
 
 # out_dir NAME: the recipe's keyed output directory.
 out_dir() {

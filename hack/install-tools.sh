@@ -111,11 +111,13 @@ go_build istioctl "$istio_ldflags" istioctl -- istio.io/istio/istioctl/cmd/istio
 
 # The real node and the images it runs (hack/real-node.sh, hack/build-images.sh).
 go_build kubernetes "$k8s_ldflags" kubelet kube-proxy -- k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
-GO_TAGS="no_btrfs no_devmapper no_zfs" go_build containerd \
+# The tags leave out the snapshotters the node does not use and the OpenTelemetry exporter.
+GO_TAGS="no_btrfs no_devmapper no_zfs no_tracing" go_build containerd \
   "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" \
   containerd containerd-shim-runc-v2 ctr -- github.com/containerd/containerd/v2/cmd/containerd \
   github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/ctr
-go_build coredns "-s -w" coredns -- github.com/coredns/coredns
+# CoreDNS with only the plugins of hack/node/Corefile.in (hack/tools/coredns/main.go).
+go_build coredns "-s -w" coredns -- .
 go_build istioctl "$istio_ldflags" pilot-discovery pilot-agent -- istio.io/istio/pilot/cmd/pilot-discovery istio.io/istio/pilot/cmd/pilot-agent
 go_build images "-s -w" oke-image go-httpbin fortio -- ./oke-image github.com/mccutchen/go-httpbin/v2/cmd/go-httpbin fortio.org/fortio
 
