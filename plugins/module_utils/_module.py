@@ -54,6 +54,15 @@ class OkeIstioModule(object):
             self._client = get_dynamic_client(auth_params(self.params))
         return self._client
 
+    def warn(self, message):
+        self.module.warn(message)
+
+    def run_command(self, args, **kwargs):
+        return self.module.run_command(args, **kwargs)
+
+    def get_bin_path(self, name, required=False, opt_dirs=None):
+        return self.module.get_bin_path(name, required=required, opt_dirs=opt_dirs)
+
     def exit_json(self, **result):
         if not self.diff_mode:
             result.pop("diff", None)

@@ -9,7 +9,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
-from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, object_ref
+from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import OWNER_LABEL, Applier, object_ref
+
+import re
 
 try:
     import yaml
@@ -48,17 +50,28 @@ def collect_manifests(definitions, namespace=None):
     return manifests
 
 
+# A label value: what OWNER_LABEL can hold.
+OWNER_RE = re.compile(r"^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$")
+
+
 def run(module):
     params = module.params
     if params["wait_timeout"] <= 0:
         raise ValidationError("wait_timeout must be a positive number of seconds, got %s" % params["wait_timeout"])
+    if params["owner"] is not None and not OWNER_RE.match(params["owner"]):
+        raise ValidationError("owner must be a label value (lower-case letters, digits, '-', '_' and '.', at most 63), got %r"
+                              % params["owner"])
     manifests = collect_manifests(params["definitions"], params["namespace"])
     if not manifests:
         raise ValidationError("definitions holds no Kubernetes object")
-    applier = Applier(module.client, field_manager=params["field_manager"], default_namespace=params["namespace"] or "default")
+    applier = Applier(module.client, field_manager=params["field_manager"], default_namespace=params["namespace"] or "default",
+                      owner=params["owner"])
     if params["state"] == "absent":
         refs = [object_ref(m) for m in manifests]
         changes = applier.delete(refs, check_mode=module.check_mode, wait=params["wait"], timeout=params["wait_timeout"])
+        for change in changes:
+            if OWNER_LABEL in (change.note or ""):
+                module.warn("%s not deleted: %s" % (change.ref, change.note))
         return {
             "changed": any(c.changed for c in changes),
             "resources": [c.as_result() for c in changes],

@@ -58,6 +58,16 @@ options:
         so the fields set by the whole object stay.
     type: str
     default: oke.istio
+  owner:
+    description:
+      - Who owns the objects, for example the role that creates them. Every applied object gets the label
+        C(oke.istio/owner) with this value.
+      - An object that exists with another owner's label is not taken over. With O(state=present) the task fails before
+        anything is applied, naming the object and its owner. With O(state=absent) it is left in place, with a warning.
+      - Objects without the label are applied and deleted as usual (and get the label when applied).
+      - Without O(owner), objects are applied and deleted whatever their label says.
+    type: str
+    version_added: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -65,6 +75,11 @@ EXAMPLES = r"""
   oke.istio.resource_set:
     namespace: bookinfo
     definitions: "{{ lookup('ansible.builtin.template', 'destination-rules.yaml.j2') }}"
+
+- name: Apply the front door as the gateway role's own (an object another role created is not taken over)
+  oke.istio.resource_set:
+    owner: gateway
+    definitions: "{{ lookup('ansible.builtin.template', 'istio.yml.j2') }}"
 
 - name: Remove them again
   oke.istio.resource_set:
@@ -98,6 +113,7 @@ def main():
         namespace=dict(type="str"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         field_manager=dict(type="str", default="oke.istio"),
+        owner=dict(type="str"),
     )
     argument_spec.update(WAIT_ARG_SPEC)
     OkeIstioModule(argument_spec=argument_spec).run(_resource_set.run)

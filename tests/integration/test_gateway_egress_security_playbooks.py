@@ -201,3 +201,39 @@ def test_bad_input_changes_nothing(kubeconfig, app):
         assert result["failed"] == 1 and result["changed"] == 0, output
         assert message in output, output
     assert all(not names for names in _objects(kubeconfig, app).values()), _objects(kubeconfig, app)
+
+
+def _versions(kubeconfig, namespace):
+    """resourceVersion of every Gateway and VirtualService in the namespace: any write changes one."""
+    custom = _api(kubeconfig)[2]
+    return dict(("%s/%s" % (plural, item["metadata"]["name"]), item["metadata"]["resourceVersion"])
+                for plural in ("gateways", "virtualservices")
+                for item in custom.list_namespaced_custom_object("networking.istio.io", "v1", namespace, plural)["items"])
+
+
+def test_the_gateway_role_neither_takes_over_nor_deletes_bookinfos_own_gateway(kubeconfig):
+    core, _apps, custom = _api(kubeconfig)
+    namespace = "own-%s" % uuid.uuid4().hex[:6]
+    try:
+        result, output = run_playbook(kubeconfig, "playbooks/bookinfo.yml", dict(bookinfo_namespace=namespace, bookinfo_verify=False))
+        assert result["failed"] == 0, output
+        gateway = custom.get_namespaced_custom_object("networking.istio.io", "v1", namespace, "gateways", "bookinfo-gateway")
+        assert gateway["metadata"]["labels"]["oke.istio/owner"] == "bookinfo"
+        before = _versions(kubeconfig, namespace)
+        assert "gateways/bookinfo-gateway" in before and "virtualservices/bookinfo" in before, before
+
+        result, output = run_playbook(kubeconfig, "playbooks/gateway.yml", dict(gateway_namespace=namespace))
+        assert result["failed"] == 1 and result["changed"] == 0, output
+        assert ("(apiVersion networking.istio.io/v1, kind Gateway, name %s/bookinfo-gateway): owned by bookinfo "
+                "(label oke.istio/owner=bookinfo), not gateway" % namespace) in output, output
+        assert _versions(kubeconfig, namespace) == before
+
+        result, output = run_playbook(kubeconfig, "playbooks/gateway.yml", dict(gateway_namespace=namespace, gateway_state="absent"))
+        assert result["failed"] == 0 and result["changed"] == 0, output
+        assert "not deleted: owned by bookinfo (label oke.istio/owner=bookinfo): left in place" in output, output
+        assert _versions(kubeconfig, namespace) == before
+    finally:
+        try:
+            core.delete_namespace(namespace)
+        except client.ApiException:
+            pass

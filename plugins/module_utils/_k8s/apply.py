@@ -32,6 +32,8 @@ from ansible_collections.oke.istio.plugins.module_utils._k8s.client import (
 from ansible_collections.oke.istio.plugins.module_utils._k8s import waiter as waiters
 
 FIELD_MANAGER = "oke.istio"
+# Which role (or caller) created an object: an object has one owner, and nothing else takes it over or deletes it.
+OWNER_LABEL = "oke.istio/owner"
 
 # Fields a controller rewrites after we apply; comparing them would report a change on every run.
 CONTROLLER_OWNED_PATHS = {
@@ -177,6 +179,11 @@ def object_ref(manifest, index=None, default_namespace=None):
     return ObjectRef(manifest["apiVersion"], manifest["kind"], metadata["name"], metadata.get("namespace") or default_namespace)
 
 
+def owner_of(obj):
+    """The owner an object's label names, or None."""
+    return (((obj or {}).get("metadata") or {}).get("labels") or {}).get(OWNER_LABEL)
+
+
 def _to_dict(instance):
     if instance is None:
         return None
@@ -192,8 +199,11 @@ class Applier(object):
     """
 
     def __init__(self, client, field_manager=FIELD_MANAGER, default_namespace="default", waiter=None,
-                 ignore_labels=(), ignore_paths=None):
+                 ignore_labels=(), ignore_paths=None, owner=None):
         self.client = client
+        # With an owner, applied objects carry OWNER_LABEL, and objects another owner labelled are neither
+        # updated (the plan fails) nor deleted (left in place, with a note).
+        self.owner = owner
         self.ignore_labels = tuple(ignore_labels)
         self.ignore_paths = ignore_paths or {}
         self.field_manager = field_manager
@@ -206,6 +216,19 @@ class Applier(object):
 
     def _normalize(self, obj):
         return normalize(obj, self.ignore_labels, self.ignore_paths)
+
+    def _foreign_owner(self, live):
+        """The other owner of a live object, when this applier has an owner and the object names another."""
+        found = owner_of(live)
+        return found if self.owner and found and found != self.owner else None
+
+    def _owned(self, manifest):
+        if not self.owner:
+            return manifest
+        owned = copy.deepcopy(manifest)
+        owned["metadata"].setdefault("labels", {})
+        owned["metadata"]["labels"] = dict(owned["metadata"]["labels"] or {}, **{OWNER_LABEL: self.owner})
+        return owned
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -269,6 +292,10 @@ class Applier(object):
                 validate_in = VALIDATION_NAMESPACE
             else:
                 live = self.get(ref)
+                other = self._foreign_owner(live)
+                if other:
+                    return "%s: owned by %s (label %s=%s), not %s; an object has one owner, so it is not taken over" % (
+                        ref.describe(index), other, OWNER_LABEL, other, self.owner)
             dry = self._dry_run(ref, manifest, validate_in)
             if validate_in != ref.namespace:
                 dry["metadata"]["namespace"] = ref.namespace
@@ -368,6 +395,7 @@ class Applier(object):
         Every object is validated before anything is written. In check mode nothing is written;
         objects that depend on a namespace or CRD created by the same set are reported as creations.
         """
+        manifests = [self._owned(manifest) for manifest in manifests]
         foundation_changes, rest_changes, missing_kinds = self.plan_set(manifests)
         rest_indexes = [i for i, m in enumerate(manifests) if m["kind"] not in FOUNDATION_KINDS]
         if check_mode:
@@ -417,6 +445,10 @@ class Applier(object):
             live = self.get(ref)
             if live is None:
                 changes.append(Change(ref, None, "none"))
+                continue
+            other = self._foreign_owner(live)
+            if other:
+                changes.append(Change(ref, None, "none", note="owned by %s (label %s=%s): left in place" % (other, OWNER_LABEL, other)))
                 continue
             changes.append(Change(ref, None, "delete", self._normalize(live), None))
         if check_mode:

@@ -289,3 +289,55 @@ def test_objects_bound_for_a_new_default_namespace_are_validated_in_default():
     unplaced = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"k": "v"}}
     changes = applier.apply([namespace, unplaced], check_mode=True)
     assert [(str(c.ref), c.action) for c in changes] == [("Namespace/fresh", "create"), ("ConfigMap/fresh/c", "create")]
+
+
+def owned_applier(store, owner):
+    configmaps = FakeResource(store, "ConfigMap")
+    return configmaps, apply.Applier(FakeClient(store, ConfigMap=configmaps), waiter=NoWait(), owner=owner)
+
+
+def test_an_owner_labels_what_it_applies_and_keeps_applying_it():
+    store = {"namespaces": {"ns"}}
+    configmaps, applier = owned_applier(store, "bookinfo")
+    assert [c.action for c in applier.apply([configmap()])] == ["create"]
+    assert store[("ConfigMap", "ns", "c")]["metadata"]["labels"] == {apply.OWNER_LABEL: "bookinfo"}
+    assert [c.action for c in applier.apply([configmap()])] == ["none"]
+    assert [c.action for c in applier.apply([configmap(data={"k": "new"})])] == ["update"]
+
+
+def test_an_object_of_another_owner_is_not_taken_over_and_nothing_is_applied():
+    store = {"namespaces": {"ns"}}
+    _configmaps, bookinfo = owned_applier(store, "bookinfo")
+    bookinfo.apply([configmap("shared")])
+    configmaps, gateway = owned_applier(store, "gateway")
+    before = copy.deepcopy(store)
+    for check_mode in (True, False):
+        with pytest.raises(ValidationError) as err:
+            gateway.apply([configmap("mine"), configmap("shared", data={"k": "taken"})], check_mode=check_mode)
+        assert "manifest #1 (apiVersion v1, kind ConfigMap, name ns/shared): owned by bookinfo (label oke.istio/owner=bookinfo), " \
+               "not gateway" in err.value.msg
+    assert configmaps.applied == [] and store == before
+
+
+def test_an_object_without_the_label_is_adopted():
+    store = {"namespaces": {"ns"}}
+    _configmaps, unowned = owned_applier(store, None)
+    unowned.apply([configmap()])
+    _configmaps, gateway = owned_applier(store, "gateway")
+    assert [c.action for c in gateway.apply([configmap()])] == ["update"]
+    assert store[("ConfigMap", "ns", "c")]["metadata"]["labels"] == {apply.OWNER_LABEL: "gateway"}
+
+
+def test_delete_leaves_another_owners_object_with_a_note():
+    store = {"namespaces": {"ns"}}
+    _configmaps, bookinfo = owned_applier(store, "bookinfo")
+    bookinfo.apply([configmap("theirs")])
+    _configmaps, gateway = owned_applier(store, "gateway")
+    gateway.apply([configmap("mine")])
+    changes = gateway.delete([apply.object_ref(configmap("theirs")), apply.object_ref(configmap("mine"))])
+    assert [c.action for c in changes] == ["none", "delete"]
+    assert changes[0].note == "owned by bookinfo (label oke.istio/owner=bookinfo): left in place"
+    assert ("ConfigMap", "ns", "theirs") in store and ("ConfigMap", "ns", "mine") not in store
+    # Without an owner the caller deletes what it names, as before.
+    _configmaps, anyone = owned_applier(store, None)
+    assert [c.action for c in anyone.delete([apply.object_ref(configmap("theirs"))])] == ["delete"]

@@ -96,3 +96,17 @@ def test_a_kubeconfig_variable_naming_no_file_is_named(run_module, tmp_path, mon
     result, failed = run_module(resource_set.main, {"definitions": [CONFIGMAP]})
     assert failed
     assert result["msg"] == "KUBECONFIG names no existing file: %s" % missing
+
+
+@pytest.mark.parametrize("owner", ["Gateway", "", "gate way", "-gateway", "g" * 64])
+def test_an_owner_that_cannot_be_a_label_value_is_named(run_module, configmaps, owner):
+    result, failed = run_module(resource_set.main, {"namespace": "demo", "owner": owner, "definitions": [CONFIGMAP]})
+    assert failed
+    assert result["msg"] == ("owner must be a label value (lower-case letters, digits, '-', '_' and '.', at most 63), got %r" % owner)
+    assert configmaps.writes == []
+
+
+def test_objects_applied_with_an_owner_carry_its_label(run_module, configmaps):
+    result, failed = run_module(resource_set.main, {"namespace": "demo", "owner": "gateway", "definitions": [CONFIGMAP]})
+    assert not failed and result["changed"]
+    assert configmaps.writes == ["a"]
