@@ -12,7 +12,7 @@ module: cluster_fitness
 short_description: Check that a cluster is fit for Istio on OKE
 version_added: 0.1.0
 description:
-  - Reads the cluster through the Kubernetes API and, when O(cluster_id) is given, through the OKE API, and judges four
+  - Reads the cluster through the Kubernetes API and, when O(cluster_id) is given, through the OKE API, and judges five
     things, each V(pass), V(warn) or V(fail) with a message that says what to do.
   - C(kubernetes_version) - the API server and every node's kubelet (and, with O(cluster_id), the OKE control plane and
     every node pool) run a Kubernetes minor that the Istio release being installed (O(istio_version)) supports,
@@ -27,6 +27,17 @@ description:
     DaemonSet in C(kube-system). The message says what the detected networking means for the mesh. When it cannot be
     told, the check warns.
   - C(node_os) - every node's OS image is in O(supported_node_os).
+  - C(istio_addon) - no Istio control plane other than this collection's. OKE's managed Istio add-on (a managed install
+    that lags upstream Istio) breaks, and is broken by, a standalone Istio installed beside it. With O(cluster_id) the
+    OKE API lists the cluster's add-ons; an add-on called C(Istio) in state C(ACTIVE), C(CREATING), C(UPDATING) or
+    C(NEEDS_ATTENTION) fails the check, naming its version and state (C(DELETED), C(DELETING) and C(FAILED) do not
+    count). In the cluster, every istiod Deployment (label C(app=istiod)) is compared with the install records the
+    istio role writes (ConfigMap C(oke-istio-install[-<revision>]) labelled C(app.kubernetes.io/managed-by=oke.istio));
+    an istiod without one is "an Istio control plane not installed by oke.istio" (Oracle documents no label that marks
+    the add-on's objects, so the add-on and an Istio installed by other means are not told apart) and fails the
+    check, naming the Deployment and its labels. The message gives the two ways on - disable and remove the add-on
+    (C(oci ce cluster disable-addon ... --is-remove-existing-add-on true)), or keep it, skip this collection's Istio
+    install and add V(istio_addon) to O(warn_only).
   - The module fails when a check fails, after returning all results. O(warn_only) turns chosen checks' failures into
     warnings, shown as task warnings.
 author:
@@ -49,7 +60,8 @@ options:
   cluster_id:
     description:
       - OCID of the OKE cluster. Adds the OKE API's view (control plane version, node pools, virtual node pools, pod
-        networking) to the Kubernetes API's. Leave it out for clusters that are not OKE, or with no OCI access.
+        networking, cluster add-ons) to the Kubernetes API's. Leave it out for clusters that are not OKE, or with no
+        OCI access.
     type: str
   istio_version:
     description:
@@ -81,7 +93,7 @@ options:
     description: Checks whose failure is reported as a warning instead of failing the task.
     type: list
     elements: str
-    choices: [kubernetes_version, node_pools, pod_network, node_os]
+    choices: [kubernetes_version, node_pools, pod_network, node_os, istio_addon]
     default: []
 notes:
   - The OKE API part is tested against a local HTTP server answering the OKE API calls used, with the real oci SDK
@@ -100,11 +112,16 @@ EXAMPLES = r"""
     istio_version: "1.30.4"
     supported_node_os: [Oracle Linux 8, Oracle Linux 9, Ubuntu 22.04]
     warn_only: [kubernetes_version]
+
+- name: An OKE cluster that keeps Oracle's Istio add-on (the istio role is not run); the add-on is only reported
+  oke.istio.cluster_fitness:
+    cluster_id: ocid1.cluster.oc1.iad.aaaaaaaaexample
+    warn_only: [istio_addon]
 """
 
 RETURN = r"""
 checks:
-  description: One entry per check, in the order kubernetes_version, node_pools, pod_network, node_os.
+  description: One entry per check, in the order kubernetes_version, node_pools, pod_network, node_os, istio_addon.
   returned: always, also when the module fails because of a check
   type: list
   elements: dict
@@ -121,17 +138,21 @@ checks:
       description: What was found, what it means, and what to do when it is not V(pass).
       type: str
     details:
-      description: The data the verdict rests on (versions per source, node OS per image, detected pod networking...).
+      description:
+        - The data the verdict rests on (versions per source, node OS per image, detected pod networking, the Istio
+          add-on and the istiod Deployments found...).
       type: dict
 summary:
   description: How many checks passed, warned and failed.
   returned: always
   type: dict
-  sample: {"pass": 3, "warn": 1, "fail": 0}
+  sample: {"pass": 4, "warn": 1, "fail": 0}
 facts:
   description:
     - What was read. C(api_server_version), C(nodes) (name, kubelet_version, os_image, provider_id, virtual,
-      node_pool), C(kube_system_daemonsets), and with O(cluster_id) C(oke) (cluster, node_pools, virtual_node_pools).
+      node_pool), C(kube_system_daemonsets), C(istio_control_planes) (each istiod Deployment's namespace, name,
+      revision, version, labels, annotations and installed_by_oke_istio), and with O(cluster_id) C(oke) (cluster,
+      node_pools, virtual_node_pools, addons with name, version, current_installed_version, lifecycle_state, error).
   returned: always
   type: dict
 """
@@ -160,7 +181,7 @@ def main():
             type="list",
             elements="str",
             default=[],
-            choices=["kubernetes_version", "node_pools", "pod_network", "node_os"],
+            choices=["kubernetes_version", "node_pools", "pod_network", "node_os", "istio_addon"],
         ),
     )
     argument_spec.update(OCI_AUTH_ARG_SPEC)

@@ -150,6 +150,23 @@ def test_oke_virtual_node_pool_fails_the_play_unless_warn_only(oke_api, oke_clus
     assert "WARN node_pools" in output
 
 
+def test_oke_istio_addon_fails_the_play_unless_warn_only(oke_api, oke_cluster, tmp_path):
+    cluster, fake_oci = oke_cluster
+    oke_api.state.add_addon(cluster, name="Istio", installed="v1.24.3")
+    recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path)
+    assert recap["failed"] == 1
+    assert (
+        "[istio_addon] OKE's managed Istio add-on is enabled on this cluster (OKE API: add-on Istio, version v1.24.3"
+        in output
+    )
+    assert "oci ce cluster disable-addon --addon-name Istio --cluster-id %s" % cluster["id"] in output
+    assert "cluster_prep_istio_addon_warn_only" in output
+
+    recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path, cluster_prep_istio_addon_warn_only=True)
+    assert recap["failed"] == 0, output
+    assert "WARN istio_addon" in output
+
+
 def test_oke_too_old_kubernetes_fails_the_play_unless_warn_only(oke_api, oke_cluster, tmp_path):
     cluster, fake_oci = oke_cluster
     cluster["kubernetesVersion"] = "v1.25.16"

@@ -137,6 +137,14 @@ class Oke(object):
             cluster_id=cluster.id,
         )
 
+    def addons(self, cluster_id):
+        """The cluster add-ons (CoreDNS, KubeProxy, Istio...) enabled on ``cluster_id``, whatever their state."""
+        return self._list_all(
+            "list the add-ons of cluster %s" % cluster_id,
+            self.client.list_addons,
+            cluster_id=cluster_id,
+        )
+
     def generate_token(self, cluster_id, region):
         """A bearer token for the cluster's API server, the way ``oci ce cluster generate-token`` makes one.
 

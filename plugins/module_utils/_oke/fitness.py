@@ -12,9 +12,10 @@ __metaclass__ = type
 import re
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import OkeIstioError, ValidationError
+from ansible_collections.oke.istio.plugins.module_utils._istio_install import RECORD_PREFIX
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
-CHECKS = ("kubernetes_version", "node_pools", "pod_network", "node_os")
+CHECKS = ("kubernetes_version", "node_pools", "pod_network", "node_os", "istio_addon")
 ROLE_VARIABLES = dict((name, "cluster_prep_%s_warn_only" % name) for name in CHECKS)
 
 # The Istio support window: for each Istio minor, the Kubernetes minors the Istio project supports it on, and
@@ -54,6 +55,25 @@ CNI_DAEMONSETS = (
     ("cilium", "other"),
     ("weave-net", "other"),
 )
+# OKE's managed Istio add-on. Source: Oracle, "Working with Istio as a Cluster Add-on"
+# (docs.oracle.com/en-us/iaas/Content/ContEng/Tasks/contengistio-cluster-add-on.htm): the add-on is called "Istio" in
+# the OKE API (ListAddons / oci ce cluster list-addons), reports its current-installed-version, and runs istiod (and,
+# when asked, istio-ingressgateway) in istio-system; it cannot be used on a cluster with a standalone Istio.
+# Lifecycle states: the SDK's Addon/AddonSummary LIFECYCLE_STATE_* constants. An add-on being created, updated, in
+# place or needing attention is there; a deleted, deleting or failed one is not (what it left is found in the cluster).
+ISTIO_ADDON_NAME = "Istio"
+ADDON_PRESENT_STATES = ("ACTIVE", "CREATING", "UPDATING", "NEEDS_ATTENTION")
+# Every istiod Deployment carries app=istiod (Istio's chart; the istio role's uninstall finds revisions the same way).
+ISTIOD_SELECTOR = "app=istiod"
+# What marks an install of this collection: the record ConfigMap (oke-istio-install[-<revision>]) the istio role's
+# istioctl_install writes beside istiod, labelled with its revision (Installer.write_record in _istio_install).
+# Oracle documents no label of its own on the add-on's objects, so any other istiod is "not installed by oke.istio".
+RECORD_SELECTOR = "app.kubernetes.io/managed-by=oke.istio"
+REVISION_LABEL = "istio.io/rev"
+# Annotations too long or too volatile to report.
+SKIPPED_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision")
+IMAGE_VERSION_RE = re.compile(r"^v?\d+\.\d+")
+
 POD_NETWORK_MEANING = {
     "vcn_native": (
         "OCI VCN-native pod networking: every pod gets an address from the VCN's pod subnet, so NSGs, security lists "
@@ -188,17 +208,61 @@ def node_facts(node):
     )
 
 
+def _istiod_version(deployment):
+    """The Istio release an istiod Deployment runs: its app.kubernetes.io/version label, else its image tag."""
+    labels = (deployment.get("metadata") or {}).get("labels") or {}
+    if labels.get("app.kubernetes.io/version"):
+        return labels["app.kubernetes.io/version"]
+    containers = ((((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers")) or []
+    for container in sorted(containers, key=lambda c: c.get("name") != "discovery"):
+        image = (container.get("image") or "").split("@")[0]
+        tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else ""
+        if IMAGE_VERSION_RE.match(tag):
+            return tag
+    return None
+
+
+def control_plane_facts(deployments, records):
+    """Each istiod Deployment: where, which revision and release, its labels, and whether this collection installed it
+    (a record ConfigMap of the same revision in the same namespace)."""
+    ours = set(
+        (r["metadata"].get("namespace"), (r["metadata"].get("labels") or {}).get(REVISION_LABEL, "default"))
+        for r in records
+        if r["metadata"].get("name", "").startswith(RECORD_PREFIX)
+    )
+    planes = []
+    for deployment in deployments:
+        meta = deployment.get("metadata") or {}
+        labels = meta.get("labels") or {}
+        revision = labels.get(REVISION_LABEL) or "default"
+        planes.append(
+            dict(
+                namespace=meta.get("namespace"),
+                name=meta.get("name"),
+                revision=revision,
+                version=_istiod_version(deployment),
+                labels=dict(labels),
+                annotations=dict((k, v) for k, v in (meta.get("annotations") or {}).items() if k not in SKIPPED_ANNOTATIONS),
+                installed_by_oke_istio=(meta.get("namespace"), revision) in ours,
+            )
+        )
+    return sorted(planes, key=lambda p: (p["namespace"] or "", p["name"] or ""))
+
+
 def kubernetes_facts(client):
-    from ansible_collections.oke.istio.plugins.module_utils._k8s.client import KubernetesErrors
+    from ansible_collections.oke.istio.plugins.module_utils._k8s.client import KubernetesErrors, list_items
 
     with KubernetesErrors("read the cluster's version, nodes and kube-system DaemonSets"):
         version = (client.version.get("kubernetes") or {}).get("gitVersion")
         nodes = client.resources.get(api_version="v1", kind="Node").get().to_dict()
         daemonsets = client.resources.get(api_version="apps/v1", kind="DaemonSet").get(namespace="kube-system").to_dict()
+    istiods = list_items(client, "apps/v1", "Deployment", label_selector=ISTIOD_SELECTOR)
+    records = list_items(client, "v1", "ConfigMap", label_selector=RECORD_SELECTOR)
     return dict(
         api_server_version=version,
         nodes=[node_facts(n) for n in nodes.get("items") or []],
         kube_system_daemonsets=sorted(d["metadata"]["name"] for d in daemonsets.get("items") or []),
+        istio_control_planes=control_plane_facts(istiods, records),
     )
 
 
@@ -206,6 +270,7 @@ def oke_facts(oke, cluster_id):
     cluster = oke.get_cluster(cluster_id)
     pools = oke.node_pools(cluster)
     virtual = oke.virtual_node_pools(cluster)
+    addons = oke.addons(cluster.id)
     live = ("DELETING", "DELETED")
     return dict(
         cluster=dict(
@@ -231,6 +296,16 @@ def oke_facts(oke, cluster_id):
             dict(id=p.id, name=p.display_name, kubernetes_version=p.kubernetes_version, lifecycle_state=p.lifecycle_state)
             for p in virtual
             if p.lifecycle_state not in live
+        ],
+        addons=[
+            dict(
+                name=a.name,
+                version=a.version,
+                current_installed_version=a.current_installed_version,
+                lifecycle_state=a.lifecycle_state,
+                error=getattr(a.addon_error, "message", None),
+            )
+            for a in addons
         ],
     )
 
@@ -446,12 +521,118 @@ def check_node_os(facts, supported):
     )
 
 
+def _istio_addons(oke):
+    """The Istio add-ons the OKE API lists (normally one), whatever their state."""
+    return [a for a in oke.get("addons") or [] if (a.get("name") or "").lower() == ISTIO_ADDON_NAME.lower()]
+
+
+def _describe_addon(addon):
+    version = addon.get("current_installed_version") or "not reported"
+    chosen = "pinned to %s" % addon["version"] if addon.get("version") else "updated by Oracle automatically"
+    error = "; error: %s" % addon["error"] if addon.get("error") else ""
+    return "add-on %s, version %s (%s), state %s%s" % (addon["name"], version, chosen, addon.get("lifecycle_state"), error)
+
+
+def _describe_plane(plane):
+    labels = ", ".join("%s=%s" % item for item in sorted(plane["labels"].items())) or "none"
+    release = "Istio %s, " % plane["version"] if plane.get("version") else ""
+    return "Deployment %s/%s (%srevision %s; labels: %s)" % (plane["namespace"], plane["name"], release, plane["revision"], labels)
+
+
+def _keep_it(namespace):
+    return (
+        "(2) keep it and point the collection at it: skip this collection's Istio install (oke_istio_install: false for "
+        "playbooks/site.yml, or leave out the oke.istio.istio role), keep the other roles on its namespace %s, and add "
+        "istio_addon to warn_only (role variable %s: true) so that this check only warns" % (namespace, ROLE_VARIABLES["istio_addon"])
+    )
+
+
+def check_istio_addon(facts):
+    """FAIL when OKE's Istio add-on is enabled (OKE API) or an istiod this collection did not install runs (Kubernetes API)."""
+    oke = facts.get("oke") or {}
+    listed = _istio_addons(oke)
+    present = [a for a in listed if a.get("lifecycle_state") in ADDON_PRESENT_STATES]
+    planes = facts.get("istio_control_planes") or []
+    foreign = [p for p in planes if not p["installed_by_oke_istio"]]
+    ours = [p for p in planes if p["installed_by_oke_istio"]]
+    cluster_id = (oke.get("cluster") or {}).get("id") or "<cluster OCID>"
+    details = dict(
+        source="OKE API (ListAddons) and Kubernetes API (istiod Deployments)" if oke else "Kubernetes API (istiod Deployments)",
+        addon=present[0] if present else None,
+        istio_addons=listed,
+        control_planes=planes,
+        not_installed_by_oke_istio=["%s/%s" % (p["namespace"], p["name"]) for p in foreign],
+    )
+    remove_addon = (
+        "oci ce cluster disable-addon --addon-name %s --cluster-id %s --is-remove-existing-add-on true (with false its "
+        "istiod stays in the cluster; Istio's CRDs stay either way)" % (ISTIO_ADDON_NAME, cluster_id)
+    )
+    if present:
+        found = "; ".join(_describe_addon(a) for a in present)
+        where = " Its control plane: %s." % "; ".join(_describe_plane(p) for p in foreign) if foreign else ""
+        return Check(
+            "istio_addon",
+            FAIL,
+            "OKE's managed Istio add-on is enabled on this cluster (OKE API: %s).%s A standalone Istio installed beside "
+            "it breaks both: two control planes claim the same CRDs, webhooks and istio-system objects, and Oracle's "
+            "documentation rules the add-on out on a cluster with a standalone Istio. Either (1) disable the add-on and "
+            "remove what it installed: %s, wait until oci ce cluster list-addons no longer shows it, then run again; "
+            "or %s."
+            % (found, where, remove_addon, _keep_it(foreign[0]["namespace"] if foreign else "istio-system")),
+            **details
+        )
+    if foreign:
+        if not oke:
+            api = " Give cluster_id (role variable cluster_prep_oke_cluster_id) to ask the OKE API whether it is the add-on."
+        elif listed:
+            api = (
+                " The OKE API lists the Istio add-on as %s: this may be what disabling it without removing its resources "
+                "left behind." % ", ".join(sorted(set(a.get("lifecycle_state") or "unknown" for a in listed)))
+            )
+        else:
+            api = " The OKE API lists no Istio add-on on this cluster."
+        return Check(
+            "istio_addon",
+            FAIL,
+            "An Istio control plane not installed by oke.istio runs in the cluster: %s. It may be OKE's managed Istio "
+            "add-on or an Istio installed by other means (istioctl, Helm); no install record of this collection "
+            "(ConfigMap %s in its namespace, labelled %s) is there for it.%s A standalone Istio installed beside it "
+            "breaks both. Either (1) remove it: if it is OKE's Istio add-on, %s; otherwise uninstall it the way it was "
+            "installed (istioctl uninstall --revision <revision>, helm uninstall); then run again; or %s."
+            % (
+                "; ".join(_describe_plane(p) for p in foreign),
+                RECORD_PREFIX,
+                RECORD_SELECTOR,
+                api,
+                remove_addon,
+                _keep_it(foreign[0]["namespace"]),
+            ),
+            **details
+        )
+    if listed:
+        api = "the OKE API lists the Istio add-on as %s" % ", ".join(sorted(set(a.get("lifecycle_state") or "unknown" for a in listed)))
+    elif oke:
+        api = "the OKE API lists no Istio add-on"
+    else:
+        api = "the OKE API was not asked (no cluster_id)"
+    if ours:
+        return Check(
+            "istio_addon",
+            PASS,
+            "Only this collection's Istio runs (%s, from an earlier run); %s."
+            % ("; ".join("Deployment %s/%s, revision %s" % (p["namespace"], p["name"], p["revision"]) for p in ours), api),
+            **details
+        )
+    return Check("istio_addon", PASS, "No Istio control plane runs in the cluster; %s." % api, **details)
+
+
 def evaluate(facts, istio_version=DEFAULT_ISTIO_VERSION, supported_os=None, allowed_pod_networks=None, warn_only=()):
     checks = [
         check_kubernetes_version(facts, istio_version),
         check_node_pools(facts),
         check_pod_network(facts, DEFAULT_POD_NETWORKS if allowed_pod_networks is None else allowed_pod_networks),
         check_node_os(facts, DEFAULT_SUPPORTED_OS if supported_os is None else supported_os),
+        check_istio_addon(facts),
     ]
     for check in checks:
         if check.status == FAIL and check.name in warn_only:

@@ -13,6 +13,8 @@ request's HTTP signature against the generated key and answers in the shapes the
     POST /20180222/clusters/{clusterId}/kubeconfig/content   kubeconfig YAML
     GET  /20180222/nodePools?compartmentId=&clusterId=  [NodePoolSummary]
     GET  /20180222/virtualNodePools?compartmentId=&clusterId=   [VirtualNodePoolSummary]
+    GET  /20180222/clusters/{clusterId}/addons          [AddonSummary]
+    GET  /20180222/clusters/{clusterId}/addons/{addonName}   Addon
 
 Lists honour ``limit``/``page`` and answer ``opc-next-page``; errors are ``{"code", "message"}`` bodies with the
 status OKE uses (404 NotAuthorizedOrNotFound, 401 NotAuthenticated, 400 InvalidParameter).
@@ -133,6 +135,22 @@ def make_virtual_node_pool(cluster, name="virtual1", version=None, state="ACTIVE
     }
 
 
+def make_addon(name="Istio", installed="v1.24.3", version=None, state="ACTIVE", error=None):
+    """An Addon as GET /clusters/{id}/addons/{name} returns it; ListAddons returns it without configurations.
+
+    ``version`` is the version chosen (None: Oracle updates the add-on), ``installed`` the current installed version,
+    as in the list-addons output of Oracle's "Working with Istio as a Cluster Add-on"."""
+    return {
+        "name": name,
+        "version": version,
+        "currentInstalledVersion": installed,
+        "timeCreated": "2026-01-05T10:00:00.000Z",
+        "lifecycleState": state,
+        "configurations": [{"key": "enableIngressGateway", "value": "true"}] if name == "Istio" else [],
+        "addonError": {"code": "InternalError", "message": error, "status": "500"} if error else None,
+    }
+
+
 SUMMARY_DROP = ("kmsKeyId", "openIdConnectDiscoveryEndpoint", "openIdConnectDiscoveryKey")
 ENDPOINT_KEYS = {
     "PUBLIC_ENDPOINT": "publicEndpoint",
@@ -232,6 +250,8 @@ class OkeState(object):
         self.clusters = {}
         self.node_pools = []
         self.virtual_node_pools = []
+        self.addons = {}  # cluster OCID -> [Addon]
+        self.addon_errors = {}  # cluster OCID -> (status, code, message) that ListAddons answers instead
         self.requests = []
         self.kubeconfig_region = REGION
         self.page_size = 1000  # lower it to make the SDK follow opc-next-page
@@ -251,6 +271,11 @@ class OkeState(object):
         pool = make_virtual_node_pool(cluster, **kwargs)
         self.virtual_node_pools.append(pool)
         return pool
+
+    def add_addon(self, cluster, **kwargs):
+        addon = make_addon(**kwargs)
+        self.addons.setdefault(cluster["id"], []).append(addon)
+        return addon
 
 
 def _handler(state, key):
@@ -324,6 +349,16 @@ def _handler(state, key):
                     )
                 if method == "GET" and len(parts) == 2:
                     return self._send(200, cluster, headers={"etag": hashlib.sha1(json.dumps(cluster).encode()).hexdigest()})
+                if method == "GET" and parts[2:] == ["addons"]:
+                    if cluster["id"] in state.addon_errors:
+                        return self._error(*state.addon_errors[cluster["id"]])
+                    addons = state.addons.get(cluster["id"], [])
+                    return self._list([dict((k, v) for k, v in a.items() if k != "configurations") for a in addons], query)
+                if method == "GET" and len(parts) == 4 and parts[2] == "addons":
+                    for addon in state.addons.get(cluster["id"], []):
+                        if addon["name"] == parts[3]:
+                            return self._send(200, addon)
+                    return self._error(404, "NotAuthorizedOrNotFound", "Authorization failed or requested resource not found.")
                 if method == "POST" and parts[2:] == ["kubeconfig", "content"]:
                     details = json.loads(body.decode("utf-8") or "{}")
                     endpoint = details.get("endpoint") or "LEGACY_KUBERNETES"

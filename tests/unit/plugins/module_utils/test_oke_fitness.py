@@ -21,25 +21,54 @@ def node(name="oke-worker-1", kubelet="v1.35.4", os_image="Oracle Linux Server 8
     }
 
 
-def facts(nodes=None, version="v1.35.4", daemonsets=(), oke=None):
+def facts(nodes=None, version="v1.35.4", daemonsets=(), oke=None, istiods=(), records=()):
     result = dict(
         api_server_version=version,
         nodes=[fitness.node_facts(n) for n in (nodes if nodes is not None else [node("oke-worker-%d" % i) for i in (1, 2, 3)])],
         kube_system_daemonsets=list(daemonsets),
     )
+    if istiods or records:
+        result["istio_control_planes"] = fitness.control_plane_facts(list(istiods), list(records))
     if oke is not None:
         result["oke"] = oke
     return result
 
 
-def oke(version="v1.34.2", cni=("OCI_VCN_IP_NATIVE",), pools=(("pool1", None),), virtual=()):
+def oke(version="v1.34.2", cni=("OCI_VCN_IP_NATIVE",), pools=(("pool1", None),), virtual=(), addons=()):
     return dict(
         cluster=dict(id="ocid1.cluster.oc1.iad.aaaa", name="mesh", kubernetes_version=version, lifecycle_state="ACTIVE",
                      type="ENHANCED_CLUSTER", cni_types=list(cni)),
         node_pools=[dict(id="np", name=n, kubernetes_version=v or version, node_image_name=None, lifecycle_state="ACTIVE")
                     for n, v in pools],
         virtual_node_pools=[dict(id="vnp", name=n, kubernetes_version=version, lifecycle_state="ACTIVE") for n in virtual],
+        addons=list(addons),
     )
+
+
+def addon(name="Istio", installed="v1.24.3", version=None, state="ACTIVE", error=None):
+    """An add-on as oke_facts records it from ListAddons."""
+    return dict(name=name, version=version, current_installed_version=installed, lifecycle_state=state, error=error)
+
+
+def istiod(namespace="istio-system", revision=None, image="docker.io/istio/pilot:1.24.3", labels=None):
+    """An istiod Deployment as Istio's chart renders it (istioctl or Helm); nothing says who installed it."""
+    base = {"app": "istiod", "istio": "pilot", "istio.io/rev": revision or "default", "release": "istio"}
+    return {
+        "metadata": {
+            "name": "istiod-%s" % revision if revision else "istiod",
+            "namespace": namespace,
+            "labels": dict(base, **(labels or {})),
+            "annotations": {"deployment.kubernetes.io/revision": "1"},
+        },
+        "spec": {"template": {"spec": {"containers": [{"name": "discovery", "image": image}]}}},
+    }
+
+
+def our_record(namespace="istio-system", revision=None):
+    """The record ConfigMap the istio role's istioctl_install writes beside the istiod it installed."""
+    name = "oke-istio-install-%s" % revision if revision else "oke-istio-install"
+    labels = {"app.kubernetes.io/managed-by": "oke.istio", "istio.io/rev": revision or "default"}
+    return {"metadata": {"name": name, "namespace": namespace, "labels": labels}, "data": {}}
 
 
 def by_name(checks):
@@ -48,13 +77,13 @@ def by_name(checks):
 
 def test_the_local_simulated_cluster_passes_with_an_unknown_pod_network():
     checks = by_name(fitness.evaluate(facts()))
-    assert [c.status for c in checks.values()] == ["pass", "pass", "warn", "pass"]
+    assert [c.status for c in checks.values()] == ["pass", "pass", "warn", "pass", "pass"]
     assert "neither OKE's vcn-native-ip-cni nor kube-flannel-ds" in checks["pod_network"].message
 
 
 def test_an_oke_cluster_with_managed_vcn_native_nodes_passes():
     checks = fitness.evaluate(facts(oke=oke()))
-    assert [c.status for c in checks] == ["pass"] * 4
+    assert [c.status for c in checks] == ["pass"] * 5
     assert "VCN-native" in checks[2].message and "OKE API" in checks[2].message
     assert "node pool(s) pool1" in checks[1].message
 
@@ -310,3 +339,143 @@ def test_empty_supported_os_entries_are_refused():
     with pytest.raises(ValidationError) as exc:
         fitness.validate_options(dict(istio_version=None, supported_node_os=["Oracle Linux 8", " "]))
     assert "supported_node_os" in exc.value.msg
+
+
+# istio_addon ---------------------------------------------------------------------------------------------------
+
+
+def test_the_checks_and_their_role_variables():
+    assert fitness.CHECKS[-1] == "istio_addon"
+    assert fitness.ROLE_VARIABLES["istio_addon"] == "cluster_prep_istio_addon_warn_only"
+    assert [c.name for c in fitness.evaluate(facts())] == list(fitness.CHECKS)
+
+
+def test_an_active_istio_addon_fails_naming_its_version_and_both_ways_forward():
+    check = fitness.check_istio_addon(facts(oke=oke(addons=[addon("CoreDNS", "v1.11.1"), addon()])))
+    assert check.status == "fail"
+    assert check.message.startswith(
+        "OKE's managed Istio add-on is enabled on this cluster (OKE API: add-on Istio, version v1.24.3 (updated by "
+        "Oracle automatically), state ACTIVE)."
+    )
+    # Way 1: disable it and remove what it installed.
+    assert (
+        "oci ce cluster disable-addon --addon-name Istio --cluster-id ocid1.cluster.oc1.iad.aaaa "
+        "--is-remove-existing-add-on true" in check.message
+    )
+    # Way 2: keep it, skip the install, and let this check only warn.
+    assert "skip this collection's Istio install (oke_istio_install: false" in check.message
+    assert "its namespace istio-system" in check.message
+    assert "cluster_prep_istio_addon_warn_only: true" in check.message
+    assert check.details["addon"]["current_installed_version"] == "v1.24.3"
+    assert [a["name"] for a in check.details["istio_addons"]] == ["Istio"]
+
+
+@pytest.mark.parametrize("state", ["CREATING", "UPDATING", "NEEDS_ATTENTION"])
+def test_an_istio_addon_on_its_way_counts_as_present(state):
+    check = fitness.check_istio_addon(facts(oke=oke(addons=[addon(state=state, version="v1.24.3")])))
+    assert check.status == "fail"
+    assert "version v1.24.3 (pinned to v1.24.3), state %s" % state in check.message
+
+
+def test_the_addons_control_plane_is_named_with_it():
+    check = fitness.check_istio_addon(facts(oke=oke(addons=[addon()]), istiods=[istiod()]))
+    assert check.status == "fail"
+    assert "Its control plane: Deployment istio-system/istiod (Istio 1.24.3, revision default; labels: app=istiod" in check.message
+
+
+@pytest.mark.parametrize("state", ["DELETED", "DELETING", "FAILED"])
+def test_a_deleted_or_failed_istio_addon_passes(state):
+    check = fitness.check_istio_addon(facts(oke=oke(addons=[addon(state=state)])))
+    assert check.status == "pass", check.message
+    assert check.message == "No Istio control plane runs in the cluster; the OKE API lists the Istio add-on as %s." % state
+    assert check.details["addon"] is None
+
+
+def test_a_foreign_istiod_without_the_oke_api_fails_naming_the_deployment_and_its_labels():
+    check = fitness.check_istio_addon(facts(istiods=[istiod(labels={"app.kubernetes.io/version": "1.24.3"})]))
+    assert check.status == "fail"
+    assert check.message.startswith(
+        "An Istio control plane not installed by oke.istio runs in the cluster: Deployment istio-system/istiod "
+        "(Istio 1.24.3, revision default; labels: app=istiod, app.kubernetes.io/version=1.24.3, istio=pilot, "
+        "istio.io/rev=default, release=istio). It may be OKE's managed Istio add-on or an Istio installed by other means"
+    )
+    assert "Give cluster_id (role variable cluster_prep_oke_cluster_id) to ask the OKE API" in check.message
+    assert "--addon-name Istio --cluster-id <cluster OCID> --is-remove-existing-add-on true" in check.message
+    assert "istioctl uninstall --revision <revision>" in check.message
+    assert "oke_istio_install: false" in check.message and "cluster_prep_istio_addon_warn_only: true" in check.message
+    assert check.details["not_installed_by_oke_istio"] == ["istio-system/istiod"]
+    assert check.details["control_planes"][0]["labels"]["istio"] == "pilot"
+
+
+def test_a_foreign_istiod_left_by_a_disabled_addon_says_so():
+    check = fitness.check_istio_addon(facts(oke=oke(addons=[addon(state="DELETED")]), istiods=[istiod()]))
+    assert check.status == "fail"
+    assert "The OKE API lists the Istio add-on as DELETED: this may be what disabling it without removing" in check.message
+
+
+def test_our_own_istiod_from_an_earlier_run_passes():
+    check = fitness.check_istio_addon(facts(oke=oke(), istiods=[istiod(image="docker.io/istio/pilot:1.31.2")], records=[our_record()]))
+    assert check.status == "pass", check.message
+    assert check.message == (
+        "Only this collection's Istio runs (Deployment istio-system/istiod, revision default, from an earlier run); "
+        "the OKE API lists no Istio add-on."
+    )
+    assert check.details["control_planes"][0]["installed_by_oke_istio"] is True
+    assert check.details["control_planes"][0]["version"] == "1.31.2"
+
+
+def test_a_record_counts_for_its_own_revision_and_namespace_only():
+    planes = [istiod(revision="canary"), istiod(), istiod(namespace="other-mesh")]
+    check = fitness.check_istio_addon(facts(istiods=planes, records=[our_record(revision="canary")]))
+    assert check.status == "fail"
+    assert check.details["not_installed_by_oke_istio"] == ["istio-system/istiod", "other-mesh/istiod"]
+    assert "istio-system/istiod-canary" not in check.message
+
+
+def test_nothing_installed_passes():
+    check = fitness.check_istio_addon(facts())
+    assert check.status == "pass"
+    assert check.message == "No Istio control plane runs in the cluster; the OKE API was not asked (no cluster_id)."
+
+
+def test_the_istio_addon_becomes_a_warning_when_asked():
+    checks = by_name(fitness.evaluate(facts(oke=oke(addons=[addon()])), warn_only=["istio_addon"]))
+    check = checks["istio_addon"]
+    assert check.status == "warn" and check.details["downgraded"] is True
+    assert check.message.endswith("(Reported as a warning: warn_only includes istio_addon.)")
+    assert fitness.check_istio_addon(facts(istiods=[istiod()])).status == "fail"
+    assert by_name(fitness.evaluate(facts(istiods=[istiod()]), warn_only=["istio_addon"]))["istio_addon"].status == "warn"
+
+
+def test_the_record_the_istio_role_writes_marks_its_istiod_as_ours():
+    """The mark the check looks for is the one Installer.write_record really writes (not a copy in the test)."""
+    from ansible_collections.oke.istio.plugins.module_utils import _istio_install
+
+    class Plan(object):
+        operator = {"apiVersion": "install.istio.io/v1alpha1", "kind": "IstioOperator", "spec": {"revision": "canary"}}
+        fingerprint = "f"
+        istioctl_version = "1.31.2"
+        refs = []
+
+    written = []
+    installer = _istio_install.Installer(client=None, istioctl=None, waiter=object())
+    installer.recorder.apply = lambda manifests: written.extend(manifests) or []
+    installer.write_record(Plan(), "canary")
+    planes = fitness.control_plane_facts([istiod(revision="canary")], written)
+    assert planes[0]["installed_by_oke_istio"] is True
+    assert "app.kubernetes.io/managed-by=oke.istio" == fitness.RECORD_SELECTOR
+    assert written[0]["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "oke.istio"
+
+
+@pytest.mark.parametrize(
+    "image, labels, version",
+    [
+        ("docker.io/istio/pilot:1.24.3", {}, "1.24.3"),
+        ("registry.example.com:5000/istio/pilot:1.24.3-distroless@sha256:abcd", {}, "1.24.3-distroless"),
+        ("registry.example.com:5000/istio/pilot", {}, None),
+        ("docker.io/istio/pilot:latest", {}, None),
+        ("docker.io/istio/pilot:latest", {"app.kubernetes.io/version": "1.25.0"}, "1.25.0"),
+    ],
+)
+def test_the_istiod_release_is_read_from_its_label_or_image(image, labels, version):
+    assert fitness.control_plane_facts([istiod(image=image, labels=labels)], [])[0]["version"] == version
