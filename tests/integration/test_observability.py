@@ -130,7 +130,15 @@ def test_a_broken_bootstrap_is_refused_with_envoys_message(cluster, tmp_path):
         "        kubeconfig: %s\n        namespace: bookinfo\n"
         "        bootstrap: '{\"static_resources\": {\"clusters\": [{\"name\": \"x\", // comment\n \"type\": \"STRICT_DNS\"}]}}'\n"
         % cluster)
+    apps_api, core = apps(cluster)
+
+    def versions():
+        return ([(c.metadata.name, c.metadata.resource_version) for c in core.list_namespaced_config_map("bookinfo").items],
+                [(d.metadata.name, d.metadata.resource_version) for d in apps_api.list_namespaced_deployment("bookinfo").items])
+
+    before = versions()
     proc = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local", str(playbook)], stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, universal_newlines=True, check=False)
     assert proc.returncode != 0 and "Unable to parse JSON as proto" in proc.stdout
+    assert versions() == before
     assert os.path.exists(cluster)
