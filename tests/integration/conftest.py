@@ -8,7 +8,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -16,6 +18,8 @@ import pytest
 ROOT = os.environ.get("OKE_ISTIO_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LOCAL_CLUSTER = os.path.join(ROOT, "hack", "local-cluster.sh")
 REAL_NODE = os.path.join(ROOT, "hack", "real-node.sh")
+LOCAL_INVENTORY = "inventories/local/hosts.yml"
+RECAP_LINE = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
 class LocalClusters(object):
@@ -66,3 +70,35 @@ def local_clusters():
     yield clusters
     errors = clusters.down_all()
     assert not errors, "clusters left processes behind: %s" % errors
+
+
+def _run_playbook(playbook, variables=None, kubeconfig=None, inventory=LOCAL_INVENTORY, check=False, verbose=False,
+                  timeout=900):
+    """Run one of the collection's playbooks; return (the recap counts of its one host, the output).
+
+    ``kubeconfig`` reaches the local inventory's host through OKE_ISTIO_KUBECONFIG (and modules that read the
+    environment through K8S_AUTH_KUBECONFIG); an inventory ending in "," is a host list run with connection local."""
+    command = ["ansible-playbook", "-i", inventory, playbook]
+    if inventory.endswith(","):
+        command += ["-c", "local"]
+    if variables:
+        command += ["-e", json.dumps(variables)]
+    if check:
+        command.append("--check")
+    if verbose:
+        command.append("-v")
+    env = dict(os.environ)
+    if kubeconfig:
+        env.update(OKE_ISTIO_KUBECONFIG=kubeconfig, K8S_AUTH_KUBECONFIG=kubeconfig)
+    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                          timeout=timeout, check=False, env=env)
+    recaps = RECAP_LINE.findall(proc.stdout.split("PLAY RECAP")[-1])
+    assert len(recaps) == 1, "expected the recap of one host (exit %d):\n%s" % (proc.returncode, proc.stdout[-6000:])
+    counts = dict(zip(("ok", "changed", "unreachable", "failed"), map(int, recaps[0][1:])))
+    return counts, proc.stdout
+
+
+@pytest.fixture(scope="session")
+def run_playbook():
+    """The one way the integration tests run a playbook: see _run_playbook."""
+    return _run_playbook

@@ -15,12 +15,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
-import json
 import os
-import re
 import shutil
 import stat
-import subprocess
 import sys
 
 import pytest
@@ -97,33 +94,29 @@ def oke_cluster(oke_api, local_kubeconfig, tmp_path):
     return cluster, str(fake_oci)
 
 
-def run_playbook(oke_api, cluster, fake_oci, tmp_path, **extra):
-    variables = dict(
-        oke_istio_kubeconfig=str(tmp_path / "kube" / "oke-local"),
-        oke_cluster_id=cluster["id"],
-        istio_istioctl_path=ISTIOCTL,
-        cluster_prep_context="oke-local",
-        cluster_prep_oke_oci_cli_command=fake_oci,
-        cluster_prep_oci_config_file=oke_api.key.config_file,
-        cluster_prep_oci_service_endpoint=oke_api.url,
-    )
-    variables.update(extra)
-    process = subprocess.run(
-        ["ansible-playbook", "-i", "inventories/local/hosts.yml", "playbooks/cluster_prep.yml", "-e", json.dumps(variables)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        universal_newlines=True,
-        timeout=300,
-        check=False,
-    )
-    recap = re.search(r"local\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", process.stdout)
-    assert recap, process.stdout
-    return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, recap.groups()))), process.stdout
-
-
-def test_oke_cluster_prep_twice_then_changed_zero(oke_api, oke_cluster, tmp_path):
+@pytest.fixture
+def prep(run_playbook, oke_api, oke_cluster, tmp_path):
+    """Run playbooks/cluster_prep.yml against the OKE stand-in; ``extra`` variables on top."""
     cluster, fake_oci = oke_cluster
-    first, output = run_playbook(oke_api, cluster, fake_oci, tmp_path)
+
+    def run(**extra):
+        variables = dict(
+            oke_istio_kubeconfig=str(tmp_path / "kube" / "oke-local"),
+            oke_cluster_id=cluster["id"],
+            istio_istioctl_path=ISTIOCTL,
+            cluster_prep_context="oke-local",
+            cluster_prep_oke_oci_cli_command=fake_oci,
+            cluster_prep_oci_config_file=oke_api.key.config_file,
+            cluster_prep_oci_service_endpoint=oke_api.url,
+        )
+        variables.update(extra)
+        return run_playbook("playbooks/cluster_prep.yml", variables=variables, timeout=300)
+
+    return run
+
+
+def test_oke_cluster_prep_twice_then_changed_zero(oke_api, tmp_path, prep):
+    first, output = prep()
     assert first["failed"] == 0 and first["changed"] == 1, output
     kubeconfig = tmp_path / "kube" / "oke-local"
     assert stat.S_IMODE(kubeconfig.stat().st_mode) == 0o600
@@ -131,29 +124,29 @@ def test_oke_cluster_prep_twice_then_changed_zero(oke_api, oke_cluster, tmp_path
     assert "PASS pod_network: Pod networking is OCI VCN-native pod networking" in output
     assert "node pool(s) simulated-pool" in output
 
-    second, output = run_playbook(oke_api, cluster, fake_oci, tmp_path)
+    second, output = prep()
     assert second["failed"] == 0 and second["changed"] == 0, output
     # The OKE API was asked for the cluster, its kubeconfig and its node pools on each run.
     assert len(oke_api.calls("POST")) == 2
 
 
-def test_oke_virtual_node_pool_fails_the_play_unless_warn_only(oke_api, oke_cluster, tmp_path):
-    cluster, fake_oci = oke_cluster
+def test_oke_virtual_node_pool_fails_the_play_unless_warn_only(oke_api, oke_cluster, prep):
+    cluster = oke_cluster[0]
     oke_api.state.add_virtual_node_pool(cluster, name="serverless")
-    recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path)
+    recap, output = prep()
     assert recap["failed"] == 1
     assert "[node_pools] The cluster has virtual node pool(s) serverless" in output
     assert "cluster_prep_node_pools_warn_only" in output
 
-    recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path, cluster_prep_node_pools_warn_only=True)
+    recap, output = prep(cluster_prep_node_pools_warn_only=True)
     assert recap["failed"] == 0, output
     assert "WARN node_pools" in output
 
 
-def test_oke_istio_addon_fails_the_play_unless_warn_only(oke_api, oke_cluster, tmp_path):
-    cluster, fake_oci = oke_cluster
+def test_oke_istio_addon_fails_the_play_unless_warn_only(oke_api, oke_cluster, prep):
+    cluster = oke_cluster[0]
     oke_api.state.add_addon(cluster, name="Istio", installed="v1.24.3")
-    recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path)
+    recap, output = prep()
     assert recap["failed"] == 1
     assert (
         "[istio_addon] OKE's managed Istio add-on is enabled on this cluster (OKE API: add-on Istio, version v1.24.3"
@@ -162,29 +155,28 @@ def test_oke_istio_addon_fails_the_play_unless_warn_only(oke_api, oke_cluster, t
     assert "oci ce cluster disable-addon --addon-name Istio --cluster-id %s" % cluster["id"] in output
     assert "cluster_prep_istio_addon_warn_only" in output
 
-    recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path, cluster_prep_istio_addon_warn_only=True)
+    recap, output = prep(cluster_prep_istio_addon_warn_only=True)
     assert recap["failed"] == 0, output
     assert "WARN istio_addon" in output
 
 
-def test_oke_too_old_kubernetes_fails_the_play_unless_warn_only(oke_api, oke_cluster, tmp_path):
-    cluster, fake_oci = oke_cluster
+def test_oke_too_old_kubernetes_fails_the_play_unless_warn_only(oke_api, oke_cluster, prep):
+    cluster = oke_cluster[0]
     cluster["kubernetesVersion"] = "v1.25.16"
-    recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path)
+    recap, output = prep()
     assert recap["failed"] == 1
     assert "Kubernetes outside the support window of Istio 1.31 on the OKE control plane v1.25.16" in output
     assert "Istio 1.31 supports Kubernetes 1.32 to 1.37 (tested there but not supported: 1.27 to 1.31)" in output
 
-    recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path, cluster_prep_kubernetes_version_warn_only=True)
+    recap, output = prep(cluster_prep_kubernetes_version_warn_only=True)
     assert recap["failed"] == 0, output
     assert "WARN kubernetes_version" in output
 
 
-def test_the_window_is_the_one_of_the_istio_the_istio_role_installs(oke_api, oke_cluster, tmp_path):
+def test_the_window_is_the_one_of_the_istio_the_istio_role_installs(oke_api, prep):
     """The playbook hands the istio role's pinned release to the fitness check: Istio 1.28 does not support the local
     control plane's Kubernetes (1.35), so the play stops before anything else runs."""
-    cluster, fake_oci = oke_cluster
-    recap, output = run_playbook(oke_api, cluster, fake_oci, tmp_path, istio_istioctl_version="1.28.10")
+    recap, output = prep(istio_istioctl_version="1.28.10")
     assert recap["failed"] == 1
     assert "Kubernetes outside the support window of Istio 1.28 on the API server v1.35" in output
     assert "Istio 1.28 supports Kubernetes 1.30 to 1.34 (tested there but not supported: not confirmed)" in output

@@ -14,8 +14,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-import os
 import re
 import shutil
 import subprocess
@@ -78,22 +76,6 @@ def app(kubeconfig):
             pass
 
 
-def run_playbook(kubeconfig, playbook, variables):
-    process = subprocess.run(
-        ["ansible-playbook", "-i", "inventories/local/hosts.yml", playbook, "-e", json.dumps(variables)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        universal_newlines=True,
-        timeout=300,
-        check=False,
-        # mesh_probe is not in the oke.istio.cluster action group (yet): it finds the cluster through the environment.
-        env=dict(os.environ, OKE_ISTIO_KUBECONFIG=kubeconfig, K8S_AUTH_KUBECONFIG=kubeconfig),
-    )
-    recap = re.search(r"local\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", process.stdout)
-    assert recap, process.stdout
-    return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, recap.groups()))), process.stdout
-
-
 def analyze(kubeconfig, *namespaces):
     """Findings of istioctl analyze in the namespaces, except those caused by the simulated cluster."""
     findings = []
@@ -118,7 +100,7 @@ def _objects(kubeconfig, namespace):
     return found
 
 
-def test_gateway_security_and_egress_apply_analyze_clean_and_rerun_unchanged(kubeconfig, app, oke_api, tmp_path):
+def test_gateway_security_and_egress_apply_analyze_clean_and_rerun_unchanged(kubeconfig, app, oke_api, tmp_path, run_playbook):
     cluster = oke_api.state.add_cluster(suffix="edgee2e")
     ca_file = str(tmp_path / "ca.crt")
     # Host names of this run only: two namespaces claiming one host is a conflict istioctl analyze reports.
@@ -145,7 +127,7 @@ def test_gateway_security_and_egress_apply_analyze_clean_and_rerun_unchanged(kub
     plays = (("playbooks/gateway.yml", gateway), ("playbooks/security.yml", security), ("playbooks/egress.yml", egress))
 
     for playbook, variables in plays:
-        first, output = run_playbook(kubeconfig, playbook, variables)
+        first, output = run_playbook(playbook, kubeconfig=kubeconfig, variables=variables)
         assert first["failed"] == 0 and first["changed"] > 0, output
         assert "Traffic checks skipped: the cluster's nodes are simulated by kwok" in output, output
     objects = _objects(kubeconfig, app)
@@ -162,11 +144,12 @@ def test_gateway_security_and_egress_apply_analyze_clean_and_rerun_unchanged(kub
     assert analyze(kubeconfig, app, app + "-mesh", app + "-legacy") == []
 
     for playbook, variables in plays:
-        second, output = run_playbook(kubeconfig, playbook, variables)
+        second, output = run_playbook(playbook, kubeconfig=kubeconfig, variables=variables)
         assert second["failed"] == 0 and second["changed"] == 0, output
 
     for playbook, variables in plays:
-        removed, output = run_playbook(kubeconfig, playbook, dict(variables, gateway_state="absent", security_state="absent", egress_state="absent"))
+        absent = dict(variables, gateway_state="absent", security_state="absent", egress_state="absent")
+        removed, output = run_playbook(playbook, kubeconfig=kubeconfig, variables=absent)
         assert removed["failed"] == 0, output
     assert all(not names for names in _objects(kubeconfig, app).values()), _objects(kubeconfig, app)
     template = apps.read_namespaced_deployment("ratings-v1", app).spec.template
@@ -194,7 +177,7 @@ def _cluster_versions(kubeconfig, app):
     return versions
 
 
-def test_bad_input_changes_nothing(kubeconfig, app):
+def test_bad_input_changes_nothing(kubeconfig, app, run_playbook):
     core = _api(kubeconfig)[0]
     mesh = [i for i in core.read_namespaced_config_map("istio", "istio-system").data["mesh"].splitlines() if "mode:" in i]
     live = "REGISTRY_ONLY" if any("REGISTRY_ONLY" in line for line in mesh) else "ALLOW_ANY"
@@ -219,7 +202,7 @@ def test_bad_input_changes_nothing(kubeconfig, app):
     ]
     before = _cluster_versions(kubeconfig, app)
     for playbook, variables, message in cases:
-        result, output = run_playbook(kubeconfig, playbook, variables)
+        result, output = run_playbook(playbook, kubeconfig=kubeconfig, variables=variables)
         assert result["failed"] == 1 and result["changed"] == 0, output
         assert message in output, output
         assert _cluster_versions(kubeconfig, app) == before, (playbook, variables)
@@ -234,24 +217,24 @@ def _versions(kubeconfig, namespace):
                 for item in custom.list_namespaced_custom_object("networking.istio.io", "v1", namespace, plural)["items"])
 
 
-def test_the_gateway_role_neither_takes_over_nor_deletes_bookinfos_own_gateway(kubeconfig):
+def test_the_gateway_role_neither_takes_over_nor_deletes_bookinfos_own_gateway(kubeconfig, run_playbook):
     core, _apps, custom = _api(kubeconfig)
     namespace = "own-%s" % uuid.uuid4().hex[:6]
     try:
-        result, output = run_playbook(kubeconfig, "playbooks/bookinfo.yml", dict(bookinfo_namespace=namespace, bookinfo_verify=False))
+        result, output = run_playbook("playbooks/bookinfo.yml", kubeconfig=kubeconfig, variables=dict(bookinfo_namespace=namespace, bookinfo_verify=False))
         assert result["failed"] == 0, output
         gateway = custom.get_namespaced_custom_object("networking.istio.io", "v1", namespace, "gateways", "bookinfo-gateway")
         assert gateway["metadata"]["labels"]["oke.istio/owner"] == "bookinfo"
         before = _versions(kubeconfig, namespace)
         assert "gateways/bookinfo-gateway" in before and "virtualservices/bookinfo" in before, before
 
-        result, output = run_playbook(kubeconfig, "playbooks/gateway.yml", dict(gateway_namespace=namespace))
+        result, output = run_playbook("playbooks/gateway.yml", kubeconfig=kubeconfig, variables=dict(gateway_namespace=namespace))
         assert result["failed"] == 1 and result["changed"] == 0, output
         assert ("(apiVersion networking.istio.io/v1, kind Gateway, name %s/bookinfo-gateway): owned by bookinfo "
                 "(label oke.istio/owner=bookinfo), not gateway" % namespace) in output, output
         assert _versions(kubeconfig, namespace) == before
 
-        result, output = run_playbook(kubeconfig, "playbooks/gateway.yml", dict(gateway_namespace=namespace, gateway_state="absent"))
+        result, output = run_playbook("playbooks/gateway.yml", kubeconfig=kubeconfig, variables=dict(gateway_namespace=namespace, gateway_state="absent"))
         assert result["failed"] == 0 and result["changed"] == 0, output
         assert "not deleted: owned by bookinfo (label oke.istio/owner=bookinfo): left in place" in output, output
         assert _versions(kubeconfig, namespace) == before

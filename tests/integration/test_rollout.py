@@ -11,8 +11,6 @@ __metaclass__ = type
 
 import json
 import os
-import re
-import subprocess
 
 import ansible_runner
 import kubernetes
@@ -90,7 +88,7 @@ def rollout(local_clusters, tmp_path_factory):
     return dict(canary=canary, later=later, result=result, events=events, found=summaries(events), output=result.stdout.read())
 
 
-def test_rollout_stops_at_the_broken_cluster(rollout):
+def test_rollout_stops_at_the_broken_cluster(rollout, play):
     result, events, found, output = rollout["result"], rollout["events"], rollout["found"], rollout["output"]
     canary, later = rollout["canary"], rollout["later"]
     assert set(found) <= {"canary", "broken"}, output[-3000:]
@@ -121,19 +119,16 @@ def test_rollout_stops_at_the_broken_cluster(rollout):
     assert not [e for e in events if e.get("event_data", {}).get("host") == "later" and e.get("event") == "runner_on_ok"]
 
 
-RECAP = re.compile(r"local\s+: ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=0")
-
-
-def play(kubeconfig, playbook):
+@pytest.fixture
+def play(run_playbook):
     """Run a playbook with the local inventory; return (changed count, output)."""
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", "inventories/local/hosts.yml", "playbooks/%s" % playbook],
-        env=dict(os.environ, OKE_ISTIO_KUBECONFIG=kubeconfig),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False,
-    )
-    recap = RECAP.search(proc.stdout.split("PLAY RECAP")[-1])
-    assert proc.returncode == 0 and recap, proc.stdout[-6000:]
-    return int(recap.group(1)), proc.stdout
+
+    def run(kubeconfig, playbook):
+        counts, output = run_playbook("playbooks/%s" % playbook, kubeconfig=kubeconfig)
+        assert counts["failed"] == 0 and counts["unreachable"] == 0, output[-6000:]
+        return counts["changed"], output
+
+    return run
 
 
 def runbook_objects(kubeconfig):
@@ -164,7 +159,7 @@ def printed_summary(output):
     return json.loads(body)["msg"]
 
 
-def test_noop_rerun_summary_says_nothing_changed(rollout):
+def test_noop_rerun_summary_says_nothing_changed(rollout, play):
     changed, out = play(rollout["canary"], "site.yml")
     assert changed == 0, out[-6000:]
     summary = printed_summary(out)
@@ -172,7 +167,7 @@ def test_noop_rerun_summary_says_nothing_changed(rollout):
     assert len(summary["changed"]) == 9 and not any(summary["changed"].values()), summary["changed"]
 
 
-def test_uninstall_leaves_nothing_of_the_runbook(rollout):
+def test_uninstall_leaves_nothing_of_the_runbook(rollout, play):
     canary = rollout["canary"]
     before = runbook_objects(canary)
     assert "Namespace/bookinfo" in before and "Namespace/istio-system" in before

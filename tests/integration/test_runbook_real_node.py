@@ -17,7 +17,6 @@ __metaclass__ = type
 
 import json
 import os
-import re
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -38,24 +37,13 @@ STEPS = [
 ]
 
 
-def run_playbook(kubeconfig, playbook, variables):
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", "inventories/local/hosts.yml", playbook, "-e", json.dumps(variables)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=900, check=False,
-        env=dict(os.environ, OKE_ISTIO_KUBECONFIG=kubeconfig, K8S_AUTH_KUBECONFIG=kubeconfig),
-    )
-    recap = re.search(r"local\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", proc.stdout)
-    assert recap, proc.stdout
-    return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, recap.groups()))), proc.stdout
-
-
 @pytest.fixture(scope="module")
-def kubeconfig(local_clusters):
+def kubeconfig(local_clusters, run_playbook):
     problem = local_clusters.real_node_problem()
     if problem:
         pytest.skip("this machine cannot run a real node: %s" % problem)
     path = local_clusters.up_real("runbook-it")
-    result, output = run_playbook(path, "playbooks/site.yml", {})
+    result, output = run_playbook("playbooks/site.yml", kubeconfig=path, variables={})
     assert result["failed"] == 0, output
     return path
 
@@ -87,9 +75,9 @@ def snapshot(kubeconfig):
     return found
 
 
-def test_the_walkthrough_passes_every_step_reports_it_and_leaves_nothing_behind(kubeconfig, tmp_path):
+def test_the_walkthrough_passes_every_step_reports_it_and_leaves_nothing_behind(kubeconfig, tmp_path, run_playbook):
     before = snapshot(kubeconfig)
-    result, output = run_playbook(kubeconfig, "playbooks/runbook.yml", {"oke_istio_report_dir": str(tmp_path)})
+    result, output = run_playbook("playbooks/runbook.yml", kubeconfig=kubeconfig, variables={"oke_istio_report_dir": str(tmp_path)})
     assert result["failed"] == 0, output
 
     report = json.loads((tmp_path / "local.json").read_text())
@@ -129,32 +117,32 @@ def routing_objects(kubeconfig):
     return sorted(found)
 
 
-def test_a_missing_viewer_fails_the_viewers_step_with_what_was_seen(kubeconfig):
+def test_a_missing_viewer_fails_the_viewers_step_with_what_was_seen(kubeconfig, run_playbook):
     viewers = [{"name": "productpage-viewer", "app": "productpage", "from_service_accounts": []},
                {"name": "details-viewer", "app": "details", "from_service_accounts": ["bookinfo-productpage"]},
                {"name": "ratings-viewer", "app": "ratings", "from_service_accounts": ["bookinfo-reviews"]}]
     variables = {"security_app_namespace": "bookinfo", "security_authorization": "viewers", "security_viewers": viewers,
                  "security_demo": True, "security_verify": True, "security_verify_attempts": 2}
     before = snapshot(kubeconfig)
-    result, output = run_playbook(kubeconfig, "playbooks/security.yml", variables)
+    result, output = run_playbook("playbooks/security.yml", kubeconfig=kubeconfig, variables=variables)
     assert result["failed"] == 1, output
     assert "class rendered: share >= 100%" in output and '"partial"' in output, output
-    result, output = run_playbook(kubeconfig, "playbooks/security.yml", dict(variables, security_state="absent"))
+    result, output = run_playbook("playbooks/security.yml", kubeconfig=kubeconfig, variables=dict(variables, security_state="absent"))
     assert result["failed"] == 0, output
     assert snapshot(kubeconfig) == before
 
 
-def test_a_wrong_rule_fails_its_step_with_what_was_seen_and_the_others_still_pass(kubeconfig):
+def test_a_wrong_rule_fails_its_step_with_what_was_seen_and_the_others_still_pass(kubeconfig, run_playbook):
     before = routing_objects(kubeconfig)
-    result, output = run_playbook(kubeconfig, "playbooks/traffic.yml", {"traffic_steps": STEPS, "traffic_verify_attempts": 2,
-                                                                        "traffic_client_remove": False})
+    result, output = run_playbook("playbooks/traffic.yml", kubeconfig=kubeconfig,
+                                  variables={"traffic_steps": STEPS, "traffic_verify_attempts": 2, "traffic_client_remove": False})
     assert result["failed"] == 1, output
     assert "1 of 2 traffic steps failed: wrong-split" in output, output
     assert "class v3: share 50% +/- 10%" in output, output
     assert "Verify with traffic the step all-v1" in output
     # The steps removed what they applied, site.yml's baseline routing of reviews included: put it back as
     # playbooks/runbook.yml does, and the namespace is as before.
-    result, output = run_playbook(kubeconfig, "playbooks/traffic.yml", {
+    result, output = run_playbook("playbooks/traffic.yml", kubeconfig=kubeconfig, variables={
         "traffic_only_steps": ["route-all-v1"], "traffic_cleanup": False, "traffic_verify": False,
         "traffic_client_remove": False})
     assert result["failed"] == 0, output
