@@ -29,3 +29,19 @@ attributes:
     membership:
       - oke.istio.cluster
 """
+
+    # Modules that only read: the cluster (or the input) is the same after them, in check mode or not.
+    READ_ONLY = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+    details:
+      - The module only reads; it runs the same in check mode.
+  diff_mode:
+    support: N/A
+    details:
+      - The module changes nothing, so there is no diff to show.
+  idempotent:
+    support: full
+"""

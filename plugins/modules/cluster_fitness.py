@@ -46,16 +46,8 @@ extends_documentation_fragment:
   - oke.istio.k8s_auth
   - oke.istio.oci_auth
   - oke.istio.attributes
+  - oke.istio.attributes.READ_ONLY
   - oke.istio.attributes.ACTION_GROUP
-attributes:
-  check_mode:
-    support: full
-    details:
-      - The module only reads; it runs the same in check mode.
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
 options:
   cluster_id:
     description:

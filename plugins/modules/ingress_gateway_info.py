@@ -22,14 +22,8 @@ extends_documentation_fragment:
   - oke.istio.k8s_auth
   - oke.istio.k8s_auth.WAIT
   - oke.istio.attributes
+  - oke.istio.attributes.READ_ONLY
   - oke.istio.attributes.ACTION_GROUP
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
 options:
   namespace:
     description: Namespace of the gateway Service.

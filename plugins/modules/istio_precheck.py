@@ -21,16 +21,8 @@ author:
 extends_documentation_fragment:
   - oke.istio.k8s_auth
   - oke.istio.attributes
+  - oke.istio.attributes.READ_ONLY
   - oke.istio.attributes.ACTION_GROUP
-attributes:
-  check_mode:
-    support: full
-    details:
-      - The precheck only reads the cluster; it runs the same in check mode.
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
 options:
   istioctl_path:
     description: The istioctl binary, a name on PATH or a full path.

@@ -26,15 +26,7 @@ author:
   - oke.istio maintainers (@oke-istio)
 extends_documentation_fragment:
   - oke.istio.attributes
-attributes:
-  check_mode:
-    support: full
-    details:
-      - The same checks as outside check mode; the module never changes anything.
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
+  - oke.istio.attributes.READ_ONLY
 options:
   steps:
     description:

@@ -23,14 +23,8 @@ author:
 extends_documentation_fragment:
   - oke.istio.k8s_auth
   - oke.istio.attributes
+  - oke.istio.attributes.READ_ONLY
   - oke.istio.attributes.ACTION_GROUP
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
 options:
   namespace:
     description: Namespace of the tools' Services (C(prometheus:9090), C(tracing:80), C(zipkin:9411), C(kiali:20001)).

@@ -21,13 +21,7 @@ requirements:
 extends_documentation_fragment:
   - oke.istio.oci_auth
   - oke.istio.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
+  - oke.istio.attributes.READ_ONLY
 options:
   cluster_id:
     description: OCID of the OKE cluster.
