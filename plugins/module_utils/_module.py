@@ -11,9 +11,27 @@ __metaclass__ = type
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.errors import NoLogError
 
 from ansible_collections.oke.istio.plugins.module_utils._argspec import K8S_AUTH_ARG_SPEC, auth_params
 from ansible_collections.oke.istio.plugins.module_utils._errors import OkeIstioError
+
+
+class _AnsibleModule(AnsibleModule):
+    """An AnsibleModule whose argument validation failure always names the option.
+
+    ansible-core fails with its first validation error only. For an option with sub-options given something that is
+    not a dict (``login: [x]``, ``classify: [x]``), the first error comes from its no_log scan and names no option
+    ("dictionary requested, could not parse JSON or key=value"); the next one names it: that one is reported."""
+
+    def fail_json(self, msg=None, **kwargs):
+        result = getattr(self, "validation_result", None)
+        errors = result.errors.errors if result is not None else []
+        if errors and msg == errors[0].msg and isinstance(errors[0], NoLogError):
+            named = [error.msg for error in errors if not isinstance(error, NoLogError)]
+            if named:
+                msg = named[0]
+        super(_AnsibleModule, self).fail_json(msg=msg, **kwargs)
 
 
 class OkeIstioModule(object):
@@ -23,7 +41,7 @@ class OkeIstioModule(object):
         spec = dict(K8S_AUTH_ARG_SPEC) if needs_cluster else {}
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
-        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self.module = _AnsibleModule(argument_spec=spec, **kwargs)
         self.needs_cluster = needs_cluster
         if needs_cluster:
             from ansible_collections.oke.istio.plugins.module_utils._k8s import client as k8s_client

@@ -5,16 +5,14 @@
 """Each role's input checks, run as ansible-playbook runs them: a bad value fails with a message that names the
 variable and the offending value, and only that rule; the defaults pass; every role checks its input first.
 
-All cases run in one playbook (a block and rescue per case) to keep the suite fast; the output is split per case."""
+All cases run in one playbook (a block and rescue per case, conftest.py's run_role_cases) to keep the suite fast; the
+output is split per case."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import os
-import re
-import subprocess
 
 import pytest
 import yaml
@@ -121,41 +119,12 @@ CASES = [
     ("traffic-defaults", "traffic", "validate.yml", {}, []),
 ]
 
-MARK = "CASE-END "
-
-
-def _playbook():
-    tasks = []
-    for case_id, role, tasks_from, variables, _messages in CASES:
-        tasks.append({
-            "name": "Case %s" % case_id,
-            "block": [{"ansible.builtin.include_role": {"name": "oke.istio.%s" % role, "tasks_from": tasks_from}, "vars": variables}],
-            "rescue": [{"ansible.builtin.debug": {"msg": "rescued"}}],
-        })
-        tasks.append({"ansible.builtin.debug": {"msg": MARK + case_id}})
-    return [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]
-
 
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory):
+def outcomes(run_role_cases):
     """The failed rules' messages of each case, and the whole output."""
-    playbook = tmp_path_factory.mktemp("validation") / "validation.yml"
-    playbook.write_text(yaml.safe_dump(_playbook(), sort_keys=False))
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="default", ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0")
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", "localhost,", str(playbook)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env, check=False,
-    )
-    assert proc.returncode == 0, proc.stdout
-    found, current = {}, []
-    for line in proc.stdout.splitlines():
-        if line.startswith(("failed: [localhost]", "fatal: [localhost]")) and " => {" in line:
-            current.append(json.loads(line.split(" => ", 1)[1])["msg"])
-        mark = re.search(r'"msg": "%s(.+)"' % MARK, line)
-        if mark:
-            found[mark.group(1)] = current
-            current = []
-    return found, proc.stdout
+    found, output = run_role_cases("validation", [case[:4] for case in CASES])
+    return dict((case_id, [failure["msg"] for failure in seen["failures"]]) for case_id, seen in found.items()), output
 
 
 @pytest.mark.parametrize("case_id, messages", [(c[0], c[4]) for c in CASES], ids=[c[0] for c in CASES])
