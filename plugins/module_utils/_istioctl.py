@@ -168,8 +168,8 @@ def istioctl_for(module):
             raise ValidationError("istioctl_path %s is not an executable file" % binary)
         binary = os.path.expanduser(binary)
     else:
-        found = module.module.get_bin_path(binary)
+        found = module.get_bin_path(binary)
         if not found:
             raise ValidationError("istioctl_path: %r is not on PATH; install istioctl or give its full path" % binary)
         binary = found
-    return Istioctl(module.module.run_command, binary, kubeconfig=kubeconfig, context=params.get("context"))
+    return Istioctl(module.run_command, binary, kubeconfig=kubeconfig, context=params.get("context"))

@@ -34,8 +34,27 @@ class _AnsibleModule(AnsibleModule):
         super(_AnsibleModule, self).fail_json(msg=msg, **kwargs)
 
 
+def _library(name):
+    """Whether an optional library the modules use imported, and its import error if not."""
+    if name == "kubernetes":
+        from ansible_collections.oke.istio.plugins.module_utils._k8s import client
+
+        return client.HAS_KUBERNETES, client.KUBERNETES_IMPORT_ERROR
+    if name == "oci":
+        from ansible_collections.oke.istio.plugins.module_utils import _oci
+
+        return _oci.HAS_OCI, _oci.OCI_IMPORT_ERROR
+    if name == "cryptography":
+        from ansible_collections.oke.istio.plugins.module_utils._tls import certificate
+
+        return certificate.HAS_CRYPTOGRAPHY, certificate.CRYPTOGRAPHY_IMPORT_ERROR
+    raise ValueError("unknown library %r" % name)
+
+
 class OkeIstioModule(object):
-    """Wraps AnsibleModule; ``needs_cluster`` adds the shared auth options and checks the kubernetes library."""
+    """Wraps AnsibleModule; ``needs_cluster`` adds the shared auth options and requires the kubernetes library.
+
+    Modules and their backends use this object only: what they need of AnsibleModule passes through it."""
 
     def __init__(self, argument_spec, needs_cluster=True, **kwargs):
         spec = dict(K8S_AUTH_ARG_SPEC) if needs_cluster else {}
@@ -44,13 +63,15 @@ class OkeIstioModule(object):
         self.module = _AnsibleModule(argument_spec=spec, **kwargs)
         self.needs_cluster = needs_cluster
         if needs_cluster:
-            from ansible_collections.oke.istio.plugins.module_utils._k8s import client as k8s_client
-
-            if not k8s_client.HAS_KUBERNETES:
-                self.module.fail_json(
-                    msg=missing_required_lib("kubernetes"), exception=repr(k8s_client.KUBERNETES_IMPORT_ERROR)
-                )
+            self.requires("kubernetes")
         self._client = None
+
+    def requires(self, *libraries):
+        """Fail, the way ansible-core words it, when one of ``libraries`` (kubernetes, oci, cryptography) is missing."""
+        for name in libraries:
+            available, error = _library(name)
+            if not available:
+                self.module.fail_json(msg=missing_required_lib(name), exception=repr(error))
 
     @property
     def params(self):
@@ -74,6 +95,13 @@ class OkeIstioModule(object):
 
     def warn(self, message):
         self.module.warn(message)
+
+    def no_log(self, value):
+        """Keep ``value`` (a secret read at run time) out of everything the module returns."""
+        self.module.no_log_values.add(value)
+
+    def atomic_move(self, source, dest):
+        self.module.atomic_move(source, dest)
 
     def run_command(self, args, **kwargs):
         return self.module.run_command(args, **kwargs)

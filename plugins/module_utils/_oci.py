@@ -43,13 +43,6 @@ def oci_auth_params(params):
     return dict((key, params.get(key)) for key in OCI_AUTH_ARG_SPEC)
 
 
-def require_oci(module):
-    if not HAS_OCI:
-        from ansible.module_utils.basic import missing_required_lib
-
-        module.fail_json(msg=missing_required_lib("oci"), exception=repr(OCI_IMPORT_ERROR))
-
-
 def oci_client(client_class, auth):
     """Build ``client_class`` (e.g. ``oci.container_engine.ContainerEngineClient``) from ``auth``."""
     auth_type = auth.get("oci_auth_type") or "api_key"

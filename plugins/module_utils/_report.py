@@ -421,13 +421,13 @@ def _diff(path, old, new, old_mode, mode):
     return diff
 
 
-def _write(ansible_module, path, data, mode):
+def _write(module, path, data, mode):
     directory = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        ansible_module.atomic_move(tmp, path)
+        module.atomic_move(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -468,7 +468,7 @@ def run(module):
                 os.makedirs(dest)
             for path, data, content_changed in writes:
                 if content_changed:
-                    _write(module.module, path, data, mode)
+                    _write(module, path, data, mode)
                 else:
                     os.chmod(path, mode)
         except (IOError, OSError) as exc:

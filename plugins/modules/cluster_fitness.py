@@ -150,7 +150,7 @@ facts:
 """
 
 from ansible_collections.oke.istio.plugins.module_utils._module import OkeIstioModule
-from ansible_collections.oke.istio.plugins.module_utils._oci import OCI_AUTH_ARG_SPEC, require_oci
+from ansible_collections.oke.istio.plugins.module_utils._oci import OCI_AUTH_ARG_SPEC
 
 
 def run(module):
@@ -179,7 +179,7 @@ def main():
     argument_spec.update(OCI_AUTH_ARG_SPEC)
     module = OkeIstioModule(argument_spec=argument_spec)
     if module.params["cluster_id"]:
-        require_oci(module.module)
+        module.requires("oci")
     module.run(run)
 
 

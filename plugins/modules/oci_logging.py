@@ -99,7 +99,7 @@ agent_configuration_id:
 """
 
 from ansible_collections.oke.istio.plugins.module_utils._module import OkeIstioModule
-from ansible_collections.oke.istio.plugins.module_utils._oci import OCI_AUTH_ARG_SPEC, require_oci
+from ansible_collections.oke.istio.plugins.module_utils._oci import OCI_AUTH_ARG_SPEC
 from ansible_collections.oke.istio.plugins.module_utils._observability import oci_logging
 
 
@@ -116,7 +116,7 @@ def main():
     )
     argument_spec.update(OCI_AUTH_ARG_SPEC)
     module = OkeIstioModule(argument_spec=argument_spec, needs_cluster=False)
-    require_oci(module.module)
+    module.requires("oci")
     module.run(oci_logging.run)
 
 

@@ -154,7 +154,7 @@ token_expires_at:
 """
 
 from ansible_collections.oke.istio.plugins.module_utils._module import OkeIstioModule
-from ansible_collections.oke.istio.plugins.module_utils._oci import OCI_AUTH_ARG_SPEC, require_oci
+from ansible_collections.oke.istio.plugins.module_utils._oci import OCI_AUTH_ARG_SPEC
 
 
 def run(module):
@@ -182,7 +182,7 @@ def main():
         mutually_exclusive=[("cluster_id", "cluster_name")],
         required_by=dict(cluster_name="compartment_id"),
     )
-    require_oci(module.module)
+    module.requires("oci")
     module.run(run)
 
 

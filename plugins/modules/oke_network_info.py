@@ -71,7 +71,7 @@ cluster_id:
 """
 
 from ansible_collections.oke.istio.plugins.module_utils._module import OkeIstioModule
-from ansible_collections.oke.istio.plugins.module_utils._oci import OCI_AUTH_ARG_SPEC, require_oci
+from ansible_collections.oke.istio.plugins.module_utils._oci import OCI_AUTH_ARG_SPEC
 
 
 def run(module):
@@ -84,7 +84,7 @@ def main():
     argument_spec = dict(cluster_id=dict(type="str", required=True))
     argument_spec.update(OCI_AUTH_ARG_SPEC)
     module = OkeIstioModule(argument_spec=argument_spec, needs_cluster=False)
-    require_oci(module.module)
+    module.requires("oci")
     module.run(run)
 
 

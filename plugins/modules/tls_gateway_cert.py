@@ -205,10 +205,7 @@ resources:
   elements: dict
 """
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.oke.istio.plugins.module_utils._module import OkeIstioModule
-from ansible_collections.oke.istio.plugins.module_utils._tls import certificate
 from ansible_collections.oke.istio.plugins.module_utils._tls.module_backends import gateway_cert
 
 
@@ -217,8 +214,7 @@ def main():
         argument_spec=gateway_cert.ARGUMENT_SPEC,
         required_if=[("state", "present", ("hosts",))],
     )
-    if not certificate.HAS_CRYPTOGRAPHY:
-        module.module.fail_json(msg=missing_required_lib("cryptography"), exception=repr(certificate.CRYPTOGRAPHY_IMPORT_ERROR))
+    module.requires("cryptography")
     module.run(gateway_cert.run)
 
 

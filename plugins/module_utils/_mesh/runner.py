@@ -160,7 +160,7 @@ def run_scenario(module):
         changes += [Change(ref, None, "none", note="left alone: not applied by mesh_scenario") for ref in foreign]
         result.update(_summary(changes))
         return result
-    service = _check_references(client, scenario, module.module.warn)
+    service = _check_references(client, scenario, module.warn)
     manifests = scenarios.render(scenario, service)
     changes = applier.apply(manifests, check_mode=module.check_mode, timeout=params["wait_timeout"])
     if params["purge"]:

@@ -79,7 +79,7 @@ def run(module):
         text = bootstrap.parse_given(params["bootstrap"])
     else:
         collector, key = _collector(params)
-        module.module.no_log_values.add(key)
+        module.no_log(key)
         secrets.append(key)
         text = bootstrap.render(bootstrap.build(collector, params["trace_id_128bit"]))
         facts["collector"] = collector.public_facts()

@@ -173,7 +173,7 @@ def run(module):
         return summarize(applier.delete(refs, check_mode=module.check_mode, wait=False))
     tracer, extra, secrets = tracer_provider(params, params["addons_namespace"])
     for secret in secrets:
-        module.module.no_log_values.add(secret)
+        module.no_log(secret)
     access_log = access_log_provider(params)
     mesh = mesh_document(params, tracer, access_log)
     manifests = [config_map(params["config_map"], params["namespace"], mesh)] + extra
@@ -193,5 +193,5 @@ def run(module):
         providers=[p["name"] for p in (tracer, access_log) if p],
     )
     if not active:
-        module.module.warn(detail)
+        module.warn(detail)
     return result

@@ -17,7 +17,7 @@ try:
     import oci
     from oci.container_engine import ContainerEngineClient
     from oci.exceptions import ServiceError, RequestException
-except ImportError:  # pragma: no cover - reported by require_oci
+except ImportError:  # pragma: no cover - reported by OkeIstioModule.requires("oci")
     oci = ContainerEngineClient = None
 
     class ServiceError(Exception):  # pylint: disable=function-redefined

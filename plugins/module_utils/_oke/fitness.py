@@ -672,7 +672,7 @@ def run(module):
     result = dict(changed=False, checks=[c.as_dict() for c in checks], summary=summary, facts=facts)
     for check in checks:
         if check.status == WARN:
-            module.module.warn("cluster_fitness %s: %s" % (check.name, check.message))
+            module.warn("cluster_fitness %s: %s" % (check.name, check.message))
     failed = [c for c in checks if c.status == FAIL]
     if failed:
         raise OkeIstioError(

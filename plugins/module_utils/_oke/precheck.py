@@ -69,7 +69,7 @@ def run(module):
         summary=dict(errors=len(errors), warnings=len(warnings), info=len(info), ignored=len(ignored)),
     )
     for finding in warnings:
-        module.module.warn("istioctl x precheck: %s" % describe(finding))
+        module.warn("istioctl x precheck: %s" % describe(finding))
     if errors:
         hints = sorted(set(HINTS[f["code"]] for f in errors if f.get("code") in HINTS))
         raise OkeIstioError(
