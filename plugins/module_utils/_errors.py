@@ -71,13 +71,17 @@ class ApiErrorHandler(object):
 
         @KubernetesErrors("read {ref}", missing=None)
         def get(self, ref): ...
+
+    ``not_found=(option, value)`` says which input names the object: "not there" then fails as that
+    option's bad value (a ValidationError), not as a cluster error.
     """
 
     exceptions = ()
 
-    def __init__(self, operation, missing=_RAISE):
+    def __init__(self, operation, missing=_RAISE, not_found=None):
         self.operation = operation
         self.missing = missing
+        self.not_found = not_found
 
     @staticmethod
     def reason(exc):
@@ -92,12 +96,18 @@ class ApiErrorHandler(object):
         """The ClusterError for ``exc`` raised while doing ``operation``."""
         return ClusterError("Failed to %s: %s" % (operation, cls.reason(exc)))
 
+    def _failure(self, operation, exc):
+        if self.not_found is not None and self.is_missing(exc):
+            option, value = self.not_found
+            return ValidationError("%s: %s not found: %s" % (option, value, self.reason(exc)))
+        return self.error(operation, exc)
+
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
         if exc is not None and isinstance(exc, self.exceptions):
-            raise self.error(self.operation, exc) from exc
+            raise self._failure(self.operation, exc) from exc
         return False
 
     def __call__(self, func):
@@ -112,6 +122,6 @@ class ApiErrorHandler(object):
                     return self.missing
                 bound = signature.bind(*args, **kwargs)
                 bound.apply_defaults()
-                raise self.error(self.operation.format(**bound.arguments), exc) from exc
+                raise self._failure(self.operation.format(**bound.arguments), exc) from exc
 
         return handled

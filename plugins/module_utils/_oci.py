@@ -14,7 +14,7 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, ValidationError
+from ansible_collections.oke.istio.plugins.module_utils._errors import ApiErrorHandler, ClusterError, ValidationError
 
 try:
     import oci
@@ -80,3 +80,27 @@ def service_error_message(exc):
         getattr(exc, "message", exc),
         getattr(exc, "request_id", "?"),
     )
+
+
+# OCI answers 404 (and 401) alike for what does not exist and for what the caller may not see.
+IAM_HINT = (
+    " (404/401 from OCI means the object does not exist or the OCI user/principal lacks the IAM policy to read it, "
+    "e.g. 'allow group ... to read clusters in compartment ...')"
+)
+
+
+class OciErrors(ApiErrorHandler):
+    """The one place an OCI API error becomes a message: ``Failed to <operation>: 404 NotAuthorizedOrNotFound: ...
+    (opc-request-id ...)``, with the IAM hint on 401/404 (see ApiErrorHandler for how it is used)."""
+
+    exceptions = (oci.exceptions.ServiceError, oci.exceptions.RequestException) if HAS_OCI else ()
+
+    @staticmethod
+    def reason(exc):
+        if not hasattr(exc, "status"):
+            return "the endpoint could not be reached: %s" % exc
+        return service_error_message(exc) + (IAM_HINT if exc.status in (401, 404) else "")
+
+    @staticmethod
+    def is_missing(exc):
+        return getattr(exc, "status", None) == 404

@@ -15,7 +15,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, ValidationError
-from ansible_collections.oke.istio.plugins.module_utils._oci import oci_client, service_error_message
+from ansible_collections.oke.istio.plugins.module_utils._oci import OciErrors, oci_client
 
 try:
     from urllib.parse import quote, urlsplit
@@ -86,15 +86,9 @@ def lookup(auth, domain_id, key_type="private", key_name=None):
     import oci
 
     client = oci_client(oci.apm_control_plane.ApmDomainClient, auth)
-    try:
+    with OciErrors("read APM domain %s and its data keys" % domain_id, not_found=("apm_domain_id", "APM domain %s" % domain_id)):
         domain = client.get_apm_domain(domain_id).data
         keys = client.list_data_keys(domain_id, data_key_type=key_type.upper()).data
-    except oci.exceptions.ServiceError as exc:
-        if exc.status == 404:
-            raise ValidationError("apm_domain_id: APM domain %s not found or not authorized: %s" % (domain_id, service_error_message(exc)))
-        raise ClusterError("Failed to read APM domain %s: %s" % (domain_id, service_error_message(exc)))
-    except oci.exceptions.RequestException as exc:
-        raise ClusterError("Failed to reach the APM API for %s: %s" % (domain_id, exc))
     names = [k.name for k in keys]
     if key_name:
         chosen = [k for k in keys if k.name == key_name]

@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, ValidationError
-from ansible_collections.oke.istio.plugins.module_utils._oci import oci_auth_params, oci_client, service_error_message
+from ansible_collections.oke.istio.plugins.module_utils._oci import OciErrors, oci_auth_params, oci_client
 
 SOURCE_NAME = "kubernetes-containers"
 ACTIVE = "ACTIVE"
@@ -26,16 +26,9 @@ class Logging(object):
         self.timeout = timeout
 
     def _call(self, what, function, *args, **kwargs):
-        import oci
-
-        try:
+        # A list names the compartment: there a 404 is the compartment's.
+        with OciErrors("%s through OCI Logging" % what, not_found=("compartment_id", self.compartment_id) if what.startswith("list") else None):
             return function(*args, **kwargs)
-        except oci.exceptions.ServiceError as exc:
-            if exc.status == 404 and what.startswith("list"):
-                raise ValidationError("compartment_id: %s not found or not authorized (%s)" % (self.compartment_id, service_error_message(exc)))
-            raise ClusterError("OCI Logging refused to %s: %s" % (what, service_error_message(exc)))
-        except oci.exceptions.RequestException as exc:
-            raise ClusterError("Failed to reach OCI Logging to %s: %s" % (what, exc))
 
     def _all(self, what, function, *args, **kwargs):
         import oci

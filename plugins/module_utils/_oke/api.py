@@ -10,21 +10,14 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, ValidationError
-from ansible_collections.oke.istio.plugins.module_utils._oci import oci_client, service_error_message
+from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
+from ansible_collections.oke.istio.plugins.module_utils._oci import OciErrors, oci_client
 
 try:
     import oci
     from oci.container_engine import ContainerEngineClient
-    from oci.exceptions import ServiceError, RequestException
 except ImportError:  # pragma: no cover - reported by OkeIstioModule.requires("oci")
     oci = ContainerEngineClient = None
-
-    class ServiceError(Exception):  # pylint: disable=function-redefined
-        """Stands in so that except clauses still parse without the oci library."""
-
-    class RequestException(Exception):  # pylint: disable=function-redefined
-        """Stands in so that except clauses still parse without the oci library."""
 
 OCID_RE = re.compile(r"^ocid1\.[a-z0-9]+\.[a-z0-9-]+\.[a-z0-9-]*\.[A-Za-z0-9._-]+$")
 CLUSTER_OCID_RE = re.compile(r"^ocid1\.cluster\.")
@@ -52,19 +45,10 @@ class Oke(object):
 
         return cls(oci_client(ContainerEngineClient, oci_auth_params(params)))
 
-    def _call(self, what, fn, *args, **kwargs):
-        try:
+    @staticmethod
+    def _call(what, fn, *args, **kwargs):
+        with OciErrors("%s through the OKE API" % what):
             return fn(*args, **kwargs)
-        except ServiceError as exc:
-            hint = ""
-            if getattr(exc, "status", None) in (401, 404):
-                hint = (
-                    " (404/401 from OCI means the object does not exist or the OCI user/principal lacks the IAM "
-                    "policy to read it, e.g. 'allow group ... to read clusters in compartment ...')"
-                )
-            raise ClusterError("OKE API: failed to %s: %s%s" % (what, service_error_message(exc), hint), status=exc.status)
-        except RequestException as exc:
-            raise ClusterError("OKE API: failed to %s: the endpoint could not be reached: %s" % (what, exc))
 
     def _list_all(self, what, fn, **kwargs):
         response = self._call(what, oci.pagination.list_call_get_all_results, fn, **kwargs)

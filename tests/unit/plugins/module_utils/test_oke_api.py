@@ -90,7 +90,8 @@ def test_unreachable_endpoint_is_a_cluster_error(oke_api):
     args = dict(oke_api.auth_args(), oci_service_endpoint="http://127.0.0.1:9")
     with pytest.raises(ClusterError) as exc:
         Oke.from_params(args).get_cluster("ocid1.cluster.oc1.iad.aaaaaaaamesh01")
-    assert "OKE API: failed to read cluster" in exc.value.msg
+    assert exc.value.msg.startswith("Failed to read cluster ocid1.cluster.oc1.iad.aaaaaaaamesh01 through the OKE API: "
+                                    "the endpoint could not be reached: ")
 
 
 def test_node_pools_and_virtual_node_pools_of_one_cluster(oke_api):

@@ -297,7 +297,7 @@ def test_an_addon_list_refused_by_oci_is_an_oke_api_error(run_module, cluster, o
     oke_api.state.addon_errors[created["id"]] = (404, "NotAuthorizedOrNotFound", "Authorization failed or requested resource not found.")
     result, failed = run_module(cluster_fitness.main, dict(oke_api.auth_args(), cluster_id=created["id"]))
     assert failed
-    assert result["msg"].startswith("OKE API: failed to list the add-ons of cluster %s: " % created["id"])
+    assert result["msg"].startswith("Failed to list the add-ons of cluster %s through the OKE API: " % created["id"])
     assert "404 NotAuthorizedOrNotFound" in result["msg"] and "IAM" in result["msg"]
 
 
