@@ -8,18 +8,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.oke.istio.plugins.module_utils._k8s.client import KubernetesErrors
+from ansible_collections.oke.istio.plugins.module_utils._k8s.client import list_items
 
 SIMULATED_NODE_ANNOTATION = "kwok.x-k8s.io/node"
 
 
 def simulated_nodes(client):
     """Names of nodes simulated by kwok: their pods are scheduled and marked Ready, but no container runs."""
-    with KubernetesErrors("list nodes"):
-        nodes = client.resources.get(api_version="v1", kind="Node").get().to_dict()
     return sorted(
         n["metadata"]["name"]
-        for n in nodes.get("items", [])
+        for n in list_items(client, "v1", "Node")
         if ((n["metadata"].get("annotations") or {}).get(SIMULATED_NODE_ANNOTATION)) == "fake"
     )
 

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import ObjectRef
-from ansible_collections.oke.istio.plugins.module_utils._k8s.client import KubernetesErrors, read_object
+from ansible_collections.oke.istio.plugins.module_utils._k8s.client import get_resource, list_items, read_object
 from ansible_collections.oke.istio.plugins.module_utils._k8s import cluster as k8s_cluster
 from ansible_collections.oke.istio.plugins.module_utils._k8s import waiter as waiters
 
@@ -27,8 +27,7 @@ def _find_port(ports, name, default_number):
 
 def _node_address(client):
     """An address of a node: ExternalIP first (public worker nodes), else InternalIP (reachable in the VCN)."""
-    with KubernetesErrors("list nodes"):
-        nodes = client.resources.get(api_version="v1", kind="Node").get().to_dict().get("items", [])
+    nodes = list_items(client, "v1", "Node")
     for wanted in ("ExternalIP", "InternalIP"):
         for node in nodes:
             for address in (node.get("status") or {}).get("addresses") or []:
@@ -47,8 +46,7 @@ def gateway_address(client, namespace, name, port_name="http2", secure_port_name
         raise ValidationError("wait_timeout must not be negative, got %s" % wait_timeout)
     ref = ObjectRef("v1", "Service", name, namespace)
     waiter = waiters.Waiter(client)
-    resource = client.resources.get(api_version="v1", kind="Service")
-    service = read_object(resource, ref)
+    service = read_object(get_resource(client, "v1", "Service"), ref)
     if service is None:
         raise ValidationError(
             "service: %s not found: is the ingress gateway installed (istio role, istio_ingress_gateway_enabled)?" % ref

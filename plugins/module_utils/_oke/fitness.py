@@ -252,16 +252,16 @@ def control_plane_facts(deployments, records):
 def kubernetes_facts(client):
     from ansible_collections.oke.istio.plugins.module_utils._k8s.client import KubernetesErrors, list_items
 
-    with KubernetesErrors("read the cluster's version, nodes and kube-system DaemonSets"):
+    with KubernetesErrors("read the cluster's version"):
         version = (client.version.get("kubernetes") or {}).get("gitVersion")
-        nodes = client.resources.get(api_version="v1", kind="Node").get().to_dict()
-        daemonsets = client.resources.get(api_version="apps/v1", kind="DaemonSet").get(namespace="kube-system").to_dict()
+    nodes = list_items(client, "v1", "Node")
+    daemonsets = list_items(client, "apps/v1", "DaemonSet", namespace="kube-system")
     istiods = list_items(client, "apps/v1", "Deployment", label_selector=ISTIOD_SELECTOR)
     records = list_items(client, "v1", "ConfigMap", label_selector=RECORD_SELECTOR)
     return dict(
         api_server_version=version,
-        nodes=[node_facts(n) for n in nodes.get("items") or []],
-        kube_system_daemonsets=sorted(d["metadata"]["name"] for d in daemonsets.get("items") or []),
+        nodes=[node_facts(n) for n in nodes],
+        kube_system_daemonsets=sorted(d["metadata"]["name"] for d in daemonsets),
         istio_control_planes=control_plane_facts(istiods, records),
     )
 
