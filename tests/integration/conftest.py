@@ -15,6 +15,8 @@ import subprocess
 
 import pytest
 
+from kubernetes import client, config
+
 ROOT = os.environ.get("OKE_ISTIO_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LOCAL_CLUSTER = os.path.join(ROOT, "hack", "local-cluster.sh")
 REAL_NODE = os.path.join(ROOT, "hack", "real-node.sh")
@@ -102,3 +104,48 @@ def _run_playbook(playbook, variables=None, kubeconfig=None, inventory=LOCAL_INV
 def run_playbook():
     """The one way the integration tests run a playbook: see _run_playbook."""
     return _run_playbook
+
+
+ISTIO_RESOURCES = (("networking.istio.io", "gateways"), ("networking.istio.io", "virtualservices"),
+                   ("networking.istio.io", "serviceentries"), ("networking.istio.io", "destinationrules"),
+                   ("security.istio.io", "authorizationpolicies"), ("security.istio.io", "peerauthentications"))
+
+
+def _written(item):
+    """What a client's write changes. Objects with a status are also written by their controllers (a Deployment's
+    ready counts move while a rollout settles), so for them only writes outside the status subresource count: the
+    generation, labels, annotations and each manager's non-status timestamp. Others: the resourceVersion."""
+    metadata = item["metadata"]
+    if "status" not in item:
+        return metadata["resourceVersion"]
+    managers = sorted((m.get("manager", ""), m.get("operation", ""), m.get("time", ""))
+                      for m in metadata.get("managedFields") or [] if m.get("subresource") != "status")
+    return (metadata.get("generation"), metadata.get("labels"), metadata.get("annotations"), managers)
+
+
+def _cluster_writes(kubeconfig, namespaces):
+    """A fingerprint of every object a role could write in ``namespaces`` (ConfigMaps, Secrets, Services,
+    Deployments, Istio's routing and security objects) and of every Namespace: equal before and after a run means
+    the run wrote nothing."""
+    api_client = config.new_client_from_config(config_file=kubeconfig)
+    core, apps, custom = client.CoreV1Api(api_client), client.AppsV1Api(api_client), client.CustomObjectsApi(api_client)
+    listed = [("Namespace", "", api_client.sanitize_for_serialization(core.list_namespace())["items"])]
+    for namespace in namespaces:
+        for kind, listing in (("ConfigMap", core.list_namespaced_config_map), ("Secret", core.list_namespaced_secret),
+                              ("Service", core.list_namespaced_service), ("Deployment", apps.list_namespaced_deployment)):
+            listed.append((kind, namespace + "/", api_client.sanitize_for_serialization(listing(namespace))["items"]))
+        for group, plural in ISTIO_RESOURCES:
+            try:
+                items = custom.list_namespaced_custom_object(group, "v1", namespace, plural)["items"]
+            except client.exceptions.ApiException as error:
+                if error.status != 404:  # 404: Istio's CRDs are not installed, so there is none to write
+                    raise
+                items = []
+            listed.append((plural, namespace + "/", items))
+    return dict(("%s %s%s" % (kind, prefix, item["metadata"]["name"]), _written(item)) for kind, prefix, items in listed for item in items)
+
+
+@pytest.fixture(scope="session")
+def cluster_writes():
+    """``cluster_writes(kubeconfig, namespaces)``: see _cluster_writes."""
+    return _cluster_writes

@@ -156,28 +156,7 @@ def test_gateway_security_and_egress_apply_analyze_clean_and_rerun_unchanged(kub
     assert "traffic.sidecar.istio.io/includeOutboundIPRanges" not in (template.metadata.annotations or {})
 
 
-def _cluster_versions(kubeconfig, app):
-    """resourceVersion of every object the areas' roles could write: the app's namespace, Istio's own namespace and the
-    cluster-scoped ones; a write to any of them changes its version."""
-    api_client = config.new_client_from_config(config_file=kubeconfig)
-    core, apps, custom = client.CoreV1Api(api_client), client.AppsV1Api(api_client), client.CustomObjectsApi(api_client)
-    versions = {}
-    for namespace in (app, "istio-system"):
-        for kind, items in (("ConfigMap", core.list_namespaced_config_map(namespace).items),
-                            ("Secret", core.list_namespaced_secret(namespace).items),
-                            ("Service", core.list_namespaced_service(namespace).items),
-                            ("Deployment", apps.list_namespaced_deployment(namespace).items)):
-            versions.update(("%s %s/%s" % (kind, namespace, i.metadata.name), i.metadata.resource_version) for i in items)
-        for group, plural in (("networking.istio.io", "gateways"), ("networking.istio.io", "virtualservices"),
-                              ("networking.istio.io", "serviceentries"), ("networking.istio.io", "destinationrules"),
-                              ("security.istio.io", "authorizationpolicies"), ("security.istio.io", "peerauthentications")):
-            for item in custom.list_namespaced_custom_object(group, "v1", namespace, plural)["items"]:
-                versions["%s %s/%s" % (plural, namespace, item["metadata"]["name"])] = item["metadata"]["resourceVersion"]
-    versions.update(("Namespace %s" % n.metadata.name, n.metadata.resource_version) for n in core.list_namespace().items)
-    return versions
-
-
-def test_bad_input_changes_nothing(kubeconfig, app, run_playbook):
+def test_bad_input_changes_nothing(kubeconfig, app, run_playbook, cluster_writes):
     core = _api(kubeconfig)[0]
     mesh = [i for i in core.read_namespaced_config_map("istio", "istio-system").data["mesh"].splitlines() if "mode:" in i]
     live = "REGISTRY_ONLY" if any("REGISTRY_ONLY" in line for line in mesh) else "ALLOW_ANY"
@@ -200,12 +179,12 @@ def test_bad_input_changes_nothing(kubeconfig, app, run_playbook):
                                       egress_direct_access_workloads=[{"namespace": app, "name": "missing"}]),
          "workloads not found, nothing was changed"),
     ]
-    before = _cluster_versions(kubeconfig, app)
+    before = cluster_writes(kubeconfig, (app, "istio-system"))
     for playbook, variables, message in cases:
         result, output = run_playbook(playbook, kubeconfig=kubeconfig, variables=variables)
         assert result["failed"] == 1 and result["changed"] == 0, output
         assert message in output, output
-        assert _cluster_versions(kubeconfig, app) == before, (playbook, variables)
+        assert cluster_writes(kubeconfig, (app, "istio-system")) == before, (playbook, variables)
     assert all(not names for names in _objects(kubeconfig, app).values()), _objects(kubeconfig, app)
 
 

