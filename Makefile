@@ -28,8 +28,13 @@ sanity:
 	@mkdir -p $(dir $(PIP_BOOTSTRAP)) && cp $(ROOT)/hack/ansible-test-get-pip.py $(PIP_BOOTSTRAP)
 	@$(WITH_TOOLS) $(ROOT)/hack/with-collection.sh ansible-test sanity --venv --python 3.11 --color no
 
+# ansible-lint installs the collection it lints into $$ANSIBLE_HOME once per version and reads that copy first:
+# a home of its own, emptied each run, so it lints this tree and not an earlier one (nor leaves one in ~/.ansible).
+LINT_HOME := $(ROOT)/.cache/ansible-lint-home
+
 lint:
-	@$(WITH_TOOLS) $(ROOT)/hack/with-collection.sh ansible-lint --offline roles playbooks
+	@rm -rf $(LINT_HOME)
+	@$(WITH_TOOLS) ANSIBLE_HOME=$(LINT_HOME) $(ROOT)/hack/with-collection.sh ansible-lint --offline roles playbooks
 	@$(WITH_TOOLS) $(ROOT)/hack/with-collection.sh antsibull-docs lint-collection-docs --plugin-docs .
 
 molecule:
