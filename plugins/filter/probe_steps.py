@@ -39,7 +39,7 @@ options:
 EXAMPLES = r"""
 - name: Record the egress checks
   ansible.builtin.set_fact:
-    runbook_results: "{{ runbook_results + (egress_verify_result | oke.istio.probe_steps('egress')) }}"
+    runbook_results: "{{ runbook_results + (egress_result.probes | oke.istio.probe_steps('egress')) }}"
 """
 
 RETURN = r"""
@@ -52,18 +52,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
-
-def _runs(registered):
-    if isinstance(registered, (list, tuple)):
-        for item in registered:
-            yield from _runs(item)
-        return
-    if not isinstance(registered, dict) or not registered:
-        return
-    if isinstance(registered.get("results"), list):
-        yield from (run for run in registered["results"] if isinstance(run, dict))
-        return
-    yield registered
+from ansible_collections.oke.istio.plugins.module_utils._probe_records import probe_runs, run_outcome
 
 
 def _label(run):
@@ -84,15 +73,8 @@ def _label(run):
 def _step(run, area, step, index, prefix):
     label = _label(run)
     name = label if label else step if index is None else "%s %d" % (step, index + 1)
-    record = {"area": area, "step": prefix + name, "reason": "", "checks": []}
-    if run.get("false_condition") is not None:
-        record.update(status="not run", reason="condition false: %s" % to_text(run["false_condition"]))
-    elif run.get("failed"):
-        record.update(status="failed", reason=to_text(run.get("msg") or "failed without a message"))
-    elif run.get("skipped"):
-        record.update(status="skipped", reason=to_text(run.get("skip_reason") or "skipped"))
-    else:
-        record["status"] = "passed"
+    status, reason = run_outcome(run)
+    record = {"area": area, "step": prefix + name, "status": status, "reason": reason, "checks": []}
     if isinstance(run.get("report"), dict):
         record["checks"] = [run["report"]]
     return record
@@ -101,7 +83,7 @@ def _step(run, area, step, index, prefix):
 def probe_steps(registered, area, step="check", prefix=""):
     if not isinstance(area, str) or not area:
         raise AnsibleFilterError("probe_steps needs the area as a non-empty string, got %r" % (area,))
-    runs = list(_runs(registered))
+    runs = list(probe_runs(registered))
     single = len(runs) == 1
     return [_step(run, area, step, None if single else index, to_text(prefix)) for index, run in enumerate(runs)]
 

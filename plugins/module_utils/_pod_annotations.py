@@ -13,14 +13,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, ObjectRef
+from ansible_collections.oke.istio.plugins.module_utils._names import is_dns_subdomain
 
 FIELD_MANAGER = "oke.istio-pod-annotations"
 KINDS = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "DaemonSet": "apps/v1"}
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 
 def _partial(kind, name, namespace, annotations):
@@ -45,7 +43,7 @@ def run(module):
         if kind not in KINDS:
             raise ValidationError("workloads[%d].kind must be one of %s, got %s" % (index, ", ".join(sorted(KINDS)), kind))
         for key in ("name", "namespace"):
-            if not _NAME.match(str(item.get(key) or "")):
+            if not is_dns_subdomain(item.get(key)):
                 raise ValidationError("workloads[%d].%s %r is not a valid Kubernetes name" % (index, key, item.get(key)))
         refs.append(ObjectRef(KINDS[kind], kind, item["name"], item["namespace"]))
     applier = Applier(module.client, field_manager=FIELD_MANAGER)

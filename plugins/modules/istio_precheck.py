@@ -86,13 +86,8 @@ istioctl_version:
   sample: 1.31.0
 """
 
+from ansible_collections.oke.istio.plugins.module_utils._istio.module_backends import precheck
 from ansible_collections.oke.istio.plugins.module_utils._module import OkeIstioModule
-
-
-def run(module):
-    from ansible_collections.oke.istio.plugins.module_utils._oke import precheck
-
-    return precheck.run(module)
 
 
 def main():
@@ -102,7 +97,7 @@ def main():
         ignore_codes=dict(type="list", elements="str", default=[]),
         fail_on_warnings=dict(type="bool", default=False),
     )
-    OkeIstioModule(argument_spec=argument_spec).run(run)
+    OkeIstioModule(argument_spec=argument_spec).run(precheck.run)
 
 
 if __name__ == "__main__":

@@ -189,7 +189,7 @@ ingress_address:
 """
 
 from ansible_collections.oke.istio.plugins.module_utils._module import OkeIstioModule
-from ansible_collections.oke.istio.plugins.module_utils._istio_install import install_module_run
+from ansible_collections.oke.istio.plugins.module_utils._istio.module_backends import install
 
 
 def main():
@@ -212,7 +212,7 @@ def main():
             full_compare=dict(type="bool", default=False),
         ),
     )
-    module.run(install_module_run)
+    module.run(install.run)
 
 
 if __name__ == "__main__":

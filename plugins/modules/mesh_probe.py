@@ -30,9 +30,10 @@ extends_documentation_fragment:
   - oke.istio.attributes.ACTION_GROUP
 attributes:
   check_mode:
-    support: full
+    support: partial
     details:
-      - In check mode no request is sent (requests are side effects on the application) and the result is skipped.
+      - In check mode no request is sent (requests are side effects on the application, and the client pod may be one
+        an earlier task would only have created); the options are checked and the result is skipped with the reason.
   diff_mode:
     support: none
   idempotent:
@@ -324,53 +325,11 @@ report:
 """
 
 from ansible_collections.oke.istio.plugins.module_utils._module import OkeIstioModule
-from ansible_collections.oke.istio.plugins.module_utils._mesh import runner
+from ansible_collections.oke.istio.plugins.module_utils._mesh import probe_options, runner
 
 
 def main():
-    argument_spec = dict(
-        namespace=dict(type="str", default="default"),
-        client_selector=dict(type="str", required=True),
-        container=dict(type="str"),
-        url=dict(type="str", required=True),
-        method=dict(type="str", default="GET"),
-        headers=dict(type="dict", default={}),
-        requests=dict(type="int", default=10),
-        concurrency=dict(type="int", default=1),
-        timeout=dict(type="float", default=30),
-        classify=dict(type="list", elements="dict", default=[], options=dict(
-            name=dict(type="str", required=True),
-            status=dict(type="int"),
-            body_regex=dict(type="str"),
-            header=dict(type="dict"),
-        )),
-        tool=dict(type="str", default="curl", choices=["curl", "fortio"]),
-        login=dict(type="dict", options=dict(
-            url=dict(type="str", required=True),
-            form=dict(type="dict", default={}),
-        )),
-        expect=dict(type="list", elements="dict", default=[], options=dict(
-            status=dict(type="int"),
-            counter=dict(type="str", aliases=["inbound"]),
-            share=dict(type="float"),
-            tolerance=dict(type="float"),
-            min_share=dict(type="float"),
-            max_share=dict(type="float"),
-            p50_latency_min=dict(type="raw"),
-            p50_latency_max=dict(type="raw"),
-            **{"class": dict(type="str")}
-        )),
-        count=dict(type="list", elements="dict", default=[], aliases=["count_inbound"], options=dict(
-            name=dict(type="str", required=True),
-            selector=dict(type="str"),
-            namespace=dict(type="str"),
-            source=dict(type="str", default="access_log", choices=["access_log", "stats"]),
-            match=dict(type="str"),
-        )),
-        attempts=dict(type="int", default=1),
-        attempt_delay=dict(type="float", default=3),
-    )
-    OkeIstioModule(argument_spec=argument_spec).run(runner.run_probe_module)
+    OkeIstioModule(argument_spec=probe_options.ARGUMENT_SPEC).run(runner.run_probe_module)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ import sys
 import pytest
 import yaml
 
-from ansible_collections.oke.istio.tests.unit.plugins.module_utils.oke_api_server import oke_api  # noqa: F401  # pylint: disable=unused-import
 
 ISTIOCTL = os.path.join(os.environ.get("OKE_ISTIO_TOOLS", ""), "istioctl")
 

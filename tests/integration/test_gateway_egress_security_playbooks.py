@@ -23,7 +23,6 @@ import pytest
 
 from kubernetes import client, config
 
-from ansible_collections.oke.istio.tests.unit.plugins.module_utils.oke_api_server import oke_api  # noqa: F401  # pylint: disable=unused-import
 
 SERVICES = ("productpage", "details", "reviews", "ratings")
 # The simulated control plane runs no injection webhook, so pods lack sidecars; that is the cluster, not our objects.

@@ -26,7 +26,6 @@ from kubernetes import client, config
 
 from ansible_collections.oke.istio.plugins.modules import tls_gateway_cert
 from ansible_collections.oke.istio.plugins.module_utils._tls import certificate as crt
-from ansible_collections.oke.istio.tests.unit.conftest import run_module  # noqa: F401  # pylint: disable=unused-import
 
 
 def _pem_pair(key_type, size):

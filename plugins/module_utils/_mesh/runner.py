@@ -16,7 +16,7 @@ from ansible_collections.oke.istio.plugins.module_utils._errors import (
 )
 from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, Change, ObjectRef
 from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException, get_resource, list_items
-from ansible_collections.oke.istio.plugins.module_utils._mesh import probe, scenarios
+from ansible_collections.oke.istio.plugins.module_utils._mesh import probe, probe_options, scenarios
 
 
 def _read(client, api_version, kind, namespace, name):
@@ -127,20 +127,13 @@ def _split_ours(applier, refs):
 
 
 def _verify_options(params, scenario):
+    """verify against mesh_probe's argument spec, then what no argument spec can check."""
     verify = params.get("verify")
     if not verify:
         return None
-    if not isinstance(verify, dict):
-        raise ValidationError("verify must be a mapping of mesh_probe options", parameter="verify")
-    unknown = sorted(set(verify) - set(probe.OPTIONS))
-    if unknown:
-        raise ValidationError("verify has unknown key(s) %s (known: %s)" % (", ".join(unknown), ", ".join(probe.OPTIONS)),
-                              parameter="verify")
-    options = dict(verify)
-    options.setdefault("namespace", scenario.namespace)
-    # Configuration takes a few seconds to reach every sidecar: retry, as Istio's documentation tests do.
-    options.setdefault("attempts", 5)
-    return probe.check_options(options, prefix="verify.")
+    options = probe_options.validate(verify, "verify", probe_options.verify_argument_spec())
+    options["namespace"] = options.get("namespace") or scenario.namespace
+    return probe_options.check_options(options, prefix="verify.")
 
 
 def run_scenario(module):
@@ -199,7 +192,7 @@ def _failed_message(report):
 
 
 def run_probe_module(module):
-    options = probe.check_options(module.params)
+    options = probe_options.check_options(module.params)
     if module.check_mode:
         # Requests are side effects on the application (and the runbook's mirror and fault steps count them).
         return {"changed": False, "skipped": True, "skip_reason": "check mode sends no traffic"}

@@ -22,6 +22,7 @@ from ansible_collections.oke.istio.plugins.module_utils._mesh.durations import (
     gateway_api_duration,
     parse_duration,
 )
+from ansible_collections.oke.istio.plugins.module_utils._names import is_dns_label, is_dns_subdomain
 
 ISTIO_API_VERSIONS = ("networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3")
 GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1"
@@ -81,8 +82,6 @@ CIRCUIT_BREAKER_FIELDS = {
     "max_ejection_percent": ("outlier", "maxEjectionPercent", "percent"),
 }
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 _LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
@@ -105,8 +104,8 @@ def _need(params, scenario, option):
     return value
 
 
-def _check_name(value, option, pattern=_DNS_LABEL):
-    if not isinstance(value, str) or not pattern.match(value):
+def _check_name(value, option, valid=is_dns_label):
+    if not valid(value):
         raise ValidationError("%s must be a DNS-1123 name (got %r)" % (option, value), parameter=option)
     return value
 
@@ -288,7 +287,7 @@ def validate(params, removal=False):
         service_namespace=service_namespace,
         host=service if service_namespace == namespace else "%s.%s.svc.cluster.local" % (service, service_namespace),
         object_name=_check_name(params.get("name") or (service + "-rewrite" if name == "rewrite" else service), "name",
-                                _DNS_SUBDOMAIN),
+                                is_dns_subdomain),
         subsets=_subsets(params.get("subsets") or []), subset=None, weights=None, match=None, match_subset=None,
         uri_prefixes=None, rewrite_uri=None, gateways=None, hosts=None, port=None, timeout=None, delay=None,
         abort_status=None, percentage=None, circuit_breaker=None, mirror_subset=None, mirror_percentage=None,
@@ -324,7 +323,7 @@ def validate(params, removal=False):
             if len(parts) > 2:
                 raise ValidationError("gateways[%d] must be <name> or <namespace>/<name>" % index, parameter="gateways")
             for part in parts:
-                _check_name(part, "gateways[%d]" % index, _DNS_SUBDOMAIN)
+                _check_name(part, "gateways[%d]" % index, is_dns_subdomain)
             scenario.gateways.append((parts[0], parts[1]) if len(parts) == 2 else (namespace, parts[0]))
         hosts = params.get("hosts") or ["*"]
         if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):

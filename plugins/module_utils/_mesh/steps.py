@@ -15,13 +15,14 @@ __metaclass__ = type
 import re
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
-from ansible_collections.oke.istio.plugins.module_utils._mesh import probe, scenarios
+from ansible_collections.oke.istio.plugins.module_utils._mesh import probe_options, scenarios
 
 STEP_KEYS = ("name", "scenarios", "verify")
 # A scenario of a step: mesh_scenario's options, except those the steps share (namespace, api_version, waits).
 SCENARIO_KEYS = ("scenario", "service", "name", "api") + scenarios.SCENARIO_OPTIONS
 # A check of a step: mesh_probe's options, except where the requests start (shared by the steps).
-CHECK_KEYS = tuple(o for o in probe.OPTIONS if o not in ("namespace", "client_selector", "count_inbound"))
+CHECK_SPEC = dict((name, option) for name, option in probe_options.ARGUMENT_SPEC.items()
+                  if name not in ("namespace", "client_selector"))
 
 _MISSING = object()
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -73,11 +74,16 @@ def _scenario(step, path, entry, namespace, api_version, services):
 
 
 def _check(step, path, check, namespace, client_selector, attempts):
-    _unknown_keys(step, path, check, CHECK_KEYS)
-    params = dict(check, namespace=namespace, client_selector=client_selector)
-    params.setdefault("attempts", attempts)
+    if not isinstance(check, dict):
+        _fail(step, path, check, None, "must be a mapping of mesh_probe options")
     try:
-        probe.check_options(params)
+        params = probe_options.validate(dict(check, attempts=check.get("attempts", attempts)), path, CHECK_SPEC)
+    except ValidationError as exc:
+        # The argument spec's own words name the option and the value.
+        raise ValidationError("step %s: %s: %s" % (step, path, "; ".join(exc.details["problems"])), parameter="steps",
+                              step=step, option=path)
+    try:
+        probe_options.check_options(dict(params, namespace=namespace, client_selector=client_selector))
     except ValidationError as exc:
         _fail(step, path, check, exc.details.get("parameter"), exc.msg)
 

@@ -12,7 +12,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import OkeIstioError, ValidationError
-from ansible_collections.oke.istio.plugins.module_utils._istio_install import RECORD_PREFIX
+from ansible_collections.oke.istio.plugins.module_utils._istio.installer import RECORD_PREFIX
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 CHECKS = ("kubernetes_version", "node_pools", "pod_network", "node_os", "istio_addon")
@@ -66,7 +66,7 @@ ADDON_PRESENT_STATES = ("ACTIVE", "CREATING", "UPDATING", "NEEDS_ATTENTION")
 # Every istiod Deployment carries app=istiod (Istio's chart; the istio role's uninstall finds revisions the same way).
 ISTIOD_SELECTOR = "app=istiod"
 # What marks an install of this collection: the record ConfigMap (oke-istio-install[-<revision>]) the istio role's
-# istioctl_install writes beside istiod, labelled with its revision (Installer.write_record in _istio_install).
+# istioctl_install writes beside istiod, labelled with its revision (Installer.write_record in _istio/installer.py).
 # Oracle documents no label of its own on the add-on's objects, so any other istiod is "not installed by oke.istio".
 RECORD_SELECTOR = "app.kubernetes.io/managed-by=oke.istio"
 REVISION_LABEL = "istio.io/rev"

@@ -31,6 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 ROLES_DIR = os.path.join(ROOT, "roles")
 ROLES = sorted(name for name in os.listdir(ROLES_DIR) if os.path.isfile(os.path.join(ROLES_DIR, name, "meta", "argument_specs.yml")))
 INCLUDES = ("include_tasks", "import_tasks", "ansible.builtin.include_tasks", "ansible.builtin.import_tasks")
+PUBLISH = "Publish the role's result"  # runs whatever happens, and writes nothing to the cluster
 
 
 def _load(*parts):
@@ -46,15 +47,23 @@ def _task_names(tasks):
             yield from _task_names(task.get(section))
 
 
+def _in_order(tasks):
+    """Tasks in the order they run, a block's own tasks first (its rescue and always are not input checks)."""
+    for task in tasks or []:
+        yield task
+        yield from _in_order(task.get("block"))
+
+
 def _input_checks(role, entry_point):
     """The names of the tasks that check the input: the entry point's tasks up to its include of validate.yml, and
-    validate.yml's. A case may fail in one of them; none other may run."""
+    validate.yml's. A case may fail in one of them; none other may run but the publishing of the role's result."""
     names = set(_task_names(_load(role, "tasks", "validate.yml")))
-    for task in _load(role, "tasks", entry_point + ".yml") or []:
-        names.update(_task_names([task]))
+    for task in _in_order(_load(role, "tasks", entry_point + ".yml")):
+        if task.get("name"):
+            names.add(task["name"])
         target = [task[key] for key in INCLUDES if key in task]
         if target and (target[0] if isinstance(target[0], str) else target[0].get("file")) == "validate.yml":
-            return names
+            return names | {PUBLISH}
     raise AssertionError("role %s: tasks/%s.yml does not include validate.yml" % (role, entry_point))
 
 

@@ -16,18 +16,17 @@ __metaclass__ = type
 import base64
 import datetime
 import os
-import re
 import tempfile
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, ObjectRef
+from ansible_collections.oke.istio.plugins.module_utils._names import is_dns_subdomain
 from ansible_collections.oke.istio.plugins.module_utils._tls import certificate as crt
 
 TLS_TYPE = "kubernetes.io/tls"
 # Istio's gateway reads the client CA bundle for MUTUAL TLS from this key of the credentialName Secret.
 CA_BUNDLE_KEY = "ca.crt"
 MANAGED_BY = {"app.kubernetes.io/managed-by": "oke.istio", "app.kubernetes.io/component": "gateway-tls"}
-_DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
@@ -115,7 +114,7 @@ class GatewayCertBackend(object):
     def validate(self):
         p = self.params
         for option in ("name", "namespace") + (("ca_secret_name",) if p["ca_secret_name"] else ()):
-            if not _DNS1123.match(p[option] or "") or len(p[option]) > 253:
+            if not is_dns_subdomain(p[option]):
                 raise ValidationError("%s %r is not a valid Kubernetes object name" % (option, p[option]))
         self.ca_secret_name = p["ca_secret_name"] or "%s-ca" % p["name"]
         if p["state"] == "absent":

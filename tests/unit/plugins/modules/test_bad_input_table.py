@@ -21,6 +21,7 @@ __metaclass__ = type
 
 import importlib
 import os
+import pkgutil
 import socket
 import subprocess
 import sys
@@ -29,6 +30,7 @@ import pytest
 
 from ansible.module_utils import basic
 
+from ansible_collections.oke.istio.plugins import module_utils
 from ansible_collections.oke.istio.plugins.module_utils import _oci
 from ansible_collections.oke.istio.plugins.module_utils._k8s import client as k8s_client
 from ansible_collections.oke.istio.tests.unit import bad_values
@@ -118,6 +120,10 @@ def cluster_calls(monkeypatch):
             raise _ClusterTouched(what)
         return record
 
+    # Every module_utils module imported first: one imported lazily while the patch is on would keep the refusing
+    # stand-in as its own name for good, and fail the tests that come after.
+    for found in pkgutil.walk_packages(module_utils.__path__, module_utils.__name__ + "."):
+        importlib.import_module(found.name)
     for original, what in ((k8s_client.get_dynamic_client, "get_dynamic_client"), (_oci.oci_client, "oci_client")):
         for module in list(sys.modules.values()):
             if getattr(module, "__name__", "").startswith("ansible_collections.oke.istio.") \

@@ -10,7 +10,6 @@ import pytest
 
 from ansible_collections.oke.istio.plugins.module_utils._k8s import client as k8s_client
 from ansible_collections.oke.istio.plugins.modules import cluster_fitness
-from ansible_collections.oke.istio.tests.unit.plugins.module_utils.oke_api_server import oke_api  # noqa: F401  # pylint: disable=unused-import
 
 
 class _List(object):

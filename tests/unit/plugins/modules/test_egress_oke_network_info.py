@@ -13,10 +13,7 @@ import pytest
 from ansible_collections.oke.istio.plugins.modules import oke_network_info
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._oke_network import validate_cidrs
-from ansible_collections.oke.istio.tests.unit.plugins.module_utils.oke_api_server import (  # noqa: F401  # pylint: disable=unused-import
-    cluster_ocid,
-    oke_api,
-)
+from ansible_collections.oke.istio.tests.servers.oke_api import cluster_ocid
 
 
 def test_reads_the_pod_and_service_cidrs(run_module, oke_api):

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from ansible_collections.oke.istio.plugins.module_utils import _istio_install, _istioctl
+from ansible_collections.oke.istio.plugins.module_utils._istio import installer, istioctl
 from ansible_collections.oke.istio.plugins.module_utils._k8s import client as k8s_client
 from ansible_collections.oke.istio.plugins.modules import istioctl_install
 
@@ -55,10 +55,10 @@ def forbidden_cluster(monkeypatch, tmp_path):
     binary = tmp_path / "istioctl"
     binary.write_text("#!/bin/sh\nexit 1\n")
     os.chmod(str(binary), 0o755)
-    monkeypatch.setattr(_istioctl, "Istioctl", Istioctl)
+    monkeypatch.setattr(istioctl, "Istioctl", Istioctl)
     monkeypatch.setattr(k8s_client, "get_dynamic_client", lambda auth: ForbiddingClient())
     monkeypatch.setattr(
-        _istio_install,
+        installer,
         "render",
         lambda istioctl, operator, revision=None: [
             {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "istiod", "namespace": "istio-system"}}

@@ -14,7 +14,7 @@ from ansible_collections.oke.istio.plugins.module_utils import _module
 from ansible_collections.oke.istio.plugins.module_utils._mesh import probe
 from ansible_collections.oke.istio.plugins.modules import mesh_probe, mesh_scenario
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "module_utils", "fixtures", "mesh")
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "mesh")
 
 
 class _Result(object):
@@ -140,6 +140,14 @@ def test_probe_names_a_bad_option_before_any_request(run_module, cluster, record
     (dict(scenario="delay", subsets=["v1"], subset="v1", delay="2s", percentage=101), "percentage"),
     (dict(scenario="route_all", subsets=["v1"], subset="v1",
           verify={"url": "http://x/", "client_selector": "a=b", "requests": 0}), "verify.requests"),
+    # verify is checked against mesh_probe's own argument spec: unknown keys, types and choices.
+    (dict(scenario="route_all", subsets=["v1"], subset="v1",
+          verify={"url": "http://x/", "client_selector": "a=b", "retries": 3}), "verify"),
+    (dict(scenario="route_all", subsets=["v1"], subset="v1",
+          verify={"url": "http://x/", "client_selector": "a=b", "requests": "many"}), "verify"),
+    (dict(scenario="route_all", subsets=["v1"], subset="v1",
+          verify={"url": "http://x/", "client_selector": "a=b", "tool": "wget"}), "verify"),
+    (dict(scenario="route_all", subsets=["v1"], subset="v1", verify={"url": "http://x/"}), "verify"),
 ])
 def test_scenario_rejects_bad_input_before_reaching_the_cluster(run_module, monkeypatch, args, parameter):
     def no_cluster(self):
@@ -150,6 +158,11 @@ def test_scenario_rejects_bad_input_before_reaching_the_cluster(run_module, monk
     assert failed
     assert parameter in result["msg"]
     assert result["parameter"] == parameter
+    for name, value in (args.get("verify") or {}).items():
+        if name not in ("url", "client_selector"):
+            assert name in result["msg"] and str(value) in result["msg"], result["msg"]
+    if args.get("verify") == {"url": "http://x/"}:
+        assert "client_selector" in result["msg"], result["msg"]
 
 
 def test_unknown_scenario_is_refused_by_the_argument_spec(run_module):

@@ -7,10 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.oke.istio.plugins.modules import oci_logging
-from ansible_collections.oke.istio.tests.unit.plugins.module_utils.oci_observability_server import (  # noqa: F401  # pylint: disable=unused-import
-    apm_api,
-)
-from ansible_collections.oke.istio.tests.unit.plugins.module_utils.oke_api_server import COMPARTMENT
+from ansible_collections.oke.istio.tests.servers.oke_api import COMPARTMENT
 
 GROUP = "ocid1.dynamicgroup.oc1..aaaaaaaaworkers"
 

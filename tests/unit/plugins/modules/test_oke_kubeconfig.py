@@ -14,10 +14,7 @@ import pytest
 import yaml
 
 from ansible_collections.oke.istio.plugins.modules import oke_kubeconfig
-from ansible_collections.oke.istio.tests.unit.plugins.module_utils.oke_api_server import (  # noqa: F401  # pylint: disable=unused-import
-    COMPARTMENT,
-    oke_api,
-)
+from ansible_collections.oke.istio.tests.servers.oke_api import COMPARTMENT
 
 
 @pytest.fixture

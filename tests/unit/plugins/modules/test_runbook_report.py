@@ -16,10 +16,10 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ansible_collections.oke.istio.plugins.module_utils import _report
-from ansible_collections.oke.istio.plugins.module_utils._mesh import probe
+from ansible_collections.oke.istio.plugins.module_utils._mesh import probe_options, probe_requests, probe_statistics
 from ansible_collections.oke.istio.plugins.modules import runbook_report
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "module_utils", "fixtures", "mesh")
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "mesh")
 MARKER = "@@mesh-probe-0123456789abcdef0123456789abcdef"
 
 
@@ -206,11 +206,11 @@ def test_markdown_cells_escape_pipes_backslashes_newlines_and_tags():
 
 def test_a_real_mesh_probe_report_renders(tmp_path):
     with open(os.path.join(FIXTURES, "reviews_probe_output.txt")) as handle:
-        samples = probe.parse_output(handle.read(), MARKER)
-    options = probe.check_options(dict(
+        samples = probe_requests.parse_output(handle.read(), MARKER)
+    options = probe_options.check_options(dict(
         client_selector="app=curl", url="http://reviews:9080/reviews/0",
         classify=[{"name": "v1", "status": 200}], expect=[{"class": "v1", "min_share": 0.5}, {"status": 503, "max_share": 0}]))
-    report = probe.report(samples, options)
+    report = probe_statistics.report(samples, options)
     results = _report.check_results([dict(area="traffic", step="circuit breaker", status="failed", checks=[report])])
     rows = table_rows(_report.render_table(results))
     assert [row[4].split(":")[0] for row in rows] == ["passed", "**failed**"]

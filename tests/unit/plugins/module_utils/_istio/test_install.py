@@ -11,8 +11,9 @@ import json
 import pytest
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
-from ansible_collections.oke.istio.plugins.module_utils import _istio_install as install
-from ansible_collections.oke.istio.plugins.module_utils._istioctl import (
+from ansible_collections.oke.istio.plugins.module_utils._istio import installer as istio_installer, operator as istio_operator
+from ansible_collections.oke.istio.plugins.module_utils._istio.module_backends import install as backend
+from ansible_collections.oke.istio.plugins.module_utils._istio.istioctl import (
     Istioctl,
     IstioctlError,
     parse_precheck,
@@ -23,9 +24,9 @@ from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Change
 
 def test_set_path_builds_nested_maps_and_lists():
     spec = {}
-    install.set_path(spec, "meshConfig.outboundTrafficPolicy.mode", "REGISTRY_ONLY")
-    install.set_path(spec, "components.ingressGateways[0].enabled", False)
-    install.set_path(spec, "components.ingressGateways[0].name", "istio-ingressgateway")
+    istio_operator.set_path(spec, "meshConfig.outboundTrafficPolicy.mode", "REGISTRY_ONLY")
+    istio_operator.set_path(spec, "components.ingressGateways[0].enabled", False)
+    istio_operator.set_path(spec, "components.ingressGateways[0].name", "istio-ingressgateway")
     assert spec == {
         "meshConfig": {"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}},
         "components": {"ingressGateways": [{"enabled": False, "name": "istio-ingressgateway"}]},
@@ -35,18 +36,18 @@ def test_set_path_builds_nested_maps_and_lists():
 @pytest.mark.parametrize("path", ["", ".a", "a.", "a..b", "a[x]", 3])
 def test_set_path_refuses_malformed_keys(path):
     with pytest.raises(ValidationError) as err:
-        install.set_path({}, path, 1)
+        istio_operator.set_path({}, path, 1)
     assert "set_values key" in err.value.msg
 
 
 def test_set_path_refuses_descending_into_a_scalar():
     with pytest.raises(ValidationError) as err:
-        install.set_path({"a": "text"}, "a.b", 1)
+        istio_operator.set_path({"a": "text"}, "a.b", 1)
     assert "'a.b'" in err.value.msg
 
 
 def test_build_operator_orders_spec_profile_revision_and_values():
-    operator = install.build_operator(
+    operator = istio_operator.build_operator(
         "demo", "canary-1", {"meshConfig.accessLogFile": "/dev/stdout"}, {"profile": "minimal", "meshConfig": {"enableTracing": True}}
     )
     assert operator["kind"] == "IstioOperator"
@@ -60,22 +61,22 @@ def test_build_operator_orders_spec_profile_revision_and_values():
 @pytest.mark.parametrize("revision", ["Canary", "a_b", "-x", "x" * 64])
 def test_build_operator_refuses_invalid_revisions(revision):
     with pytest.raises(ValidationError) as err:
-        install.build_operator("default", revision)
+        istio_operator.build_operator("default", revision)
     assert "revision" in err.value.msg
 
 
 def test_istio_namespace_and_record_names():
-    assert install.istio_namespace({"spec": {}}) == "istio-system"
-    assert install.istio_namespace({"spec": {"values": {"global": {"istioNamespace": "mesh"}}}}) == "mesh"
-    assert install.record_name(None) == "oke-istio-install"
-    assert install.record_name("canary") == "oke-istio-install-canary"
+    assert istio_operator.istio_namespace({"spec": {}}) == "istio-system"
+    assert istio_operator.istio_namespace({"spec": {"values": {"global": {"istioNamespace": "mesh"}}}}) == "mesh"
+    assert istio_installer.record_name(None) == "oke-istio-install"
+    assert istio_installer.record_name("canary") == "oke-istio-install-canary"
 
 
 def test_fingerprint_depends_on_spec_and_istioctl_version():
-    operator = install.build_operator("default")
-    assert install.fingerprint(operator, "1.31.2") == install.fingerprint(install.build_operator("default"), "1.31.2")
-    assert install.fingerprint(operator, "1.31.2") != install.fingerprint(operator, "1.31.3")
-    assert install.fingerprint(operator, "1.31.2") != install.fingerprint(install.build_operator("demo"), "1.31.2")
+    operator = istio_operator.build_operator("default")
+    assert istio_installer.fingerprint(operator, "1.31.2") == istio_installer.fingerprint(istio_operator.build_operator("default"), "1.31.2")
+    assert istio_installer.fingerprint(operator, "1.31.2") != istio_installer.fingerprint(operator, "1.31.3")
+    assert istio_installer.fingerprint(operator, "1.31.2") != istio_installer.fingerprint(istio_operator.build_operator("demo"), "1.31.2")
 
 
 def test_parse_manifests_skips_empty_documents_and_flattens_lists():
@@ -83,14 +84,14 @@ def test_parse_manifests_skips_empty_documents_and_flattens_lists():
         "---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n"
         "---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
     )
-    assert [m["metadata"]["name"] for m in install.parse_manifests(text)] == ["a", "b"]
+    assert [m["metadata"]["name"] for m in istio_operator.parse_manifests(text)] == ["a", "b"]
 
 
 def plan(record_fingerprint=None, actions=("none",)):
-    operator = install.build_operator("default")
+    operator = istio_operator.build_operator("default")
     changes = [Change(ObjectRef("apps/v1", "Deployment", "istiod", "istio-system"), {}, action, {"a": 1}, {"a": 2}) for action in actions]
     record = {"data": {"fingerprint": record_fingerprint, "operator": json.dumps(operator)}} if record_fingerprint else None
-    return install.InstallPlan(operator, [], changes, record, "1.31.2")
+    return istio_installer.InstallPlan(operator, [], changes, record, "1.31.2")
 
 
 def test_plan_unchanged_only_when_objects_and_record_match():
@@ -110,15 +111,15 @@ def test_plan_diff_starts_with_the_install_spec():
 
 def test_component_report():
     p = plan(actions=("none",))
-    report = install.component_report(p, [{"namespace": "istio-system", "name": "istiod", "detail": "1/1 replicas available"}])
+    report = istio_installer.component_report(p, [{"namespace": "istio-system", "name": "istiod", "detail": "1/1 replicas available"}])
     assert report == [{"name": "istiod", "namespace": "istio-system", "kind": "Deployment", "ready": True, "detail": "1/1 replicas available"}]
-    assert install.component_report(p, [])[0]["ready"] is False
+    assert istio_installer.component_report(p, [])[0]["ready"] is False
 
 
 @pytest.mark.parametrize("value", ["istio-system", "a/b/c", "Istio/Gw", ""])
 def test_service_ref_must_be_namespace_slash_name(value):
     with pytest.raises(ValidationError) as err:
-        install._service_ref(value)
+        backend._service_ref(value)
     assert "ingress_gateway_service" in err.value.msg
 
 
@@ -192,8 +193,8 @@ def test_parse_precheck():
 
 
 def test_object_version_prefers_generation():
-    assert install.object_version({"metadata": {"generation": 3, "resourceVersion": "99"}}) == "g3"
-    assert install.object_version(None) is None
+    assert istio_installer.object_version({"metadata": {"generation": 3, "resourceVersion": "99"}}) == "g3"
+    assert istio_installer.object_version(None) is None
 
 
 def test_object_version_without_generation_ignores_status_and_server_metadata():
@@ -202,19 +203,19 @@ def test_object_version_without_generation_ignores_status_and_server_metadata():
     rewritten_status = json.loads(json.dumps(hpa))
     rewritten_status["metadata"]["resourceVersion"] = "440"
     rewritten_status["status"] = {"currentReplicas": 1, "conditions": [{"type": "ScalingActive", "status": "False"}]}
-    assert install.object_version(hpa) == install.object_version(rewritten_status)
-    assert install.object_version(hpa).startswith("h")
+    assert istio_installer.object_version(hpa) == istio_installer.object_version(rewritten_status)
+    assert istio_installer.object_version(hpa).startswith("h")
     new_spec = json.loads(json.dumps(hpa))
     new_spec["spec"]["maxReplicas"] = 6
     new_label = json.loads(json.dumps(hpa))
     new_label["metadata"]["labels"]["a"] = "2"
-    assert len(set(install.object_version(o) for o in (hpa, new_spec, new_label))) == 3
+    assert len(set(istio_installer.object_version(o) for o in (hpa, new_spec, new_label))) == 3
 
 
 def test_parse_manifests_uses_the_safe_loader():
-    assert install.SAFE_LOADER.__name__ in ("CSafeLoader", "SafeLoader")
+    assert istio_operator.SAFE_LOADER.__name__ in ("CSafeLoader", "SafeLoader")
     with pytest.raises(Exception):
-        install.parse_manifests("a: !!python/object/apply:os.system ['true']")
+        istio_operator.parse_manifests("a: !!python/object/apply:os.system ['true']")
 
 
 class RecordingApplier(object):
@@ -228,9 +229,9 @@ class RecordingApplier(object):
 
 
 def fast_path_installer(objects):
-    installer = install.Installer.__new__(install.Installer)
-    installer.applier = RecordingApplier(objects)
-    return installer
+    fast = istio_installer.Installer.__new__(istio_installer.Installer)
+    fast.applier = RecordingApplier(objects)
+    return fast
 
 
 def record(fingerprint, objects):
@@ -240,7 +241,7 @@ def record(fingerprint, objects):
 RECORDED = [
     {"api_version": "apps/v1", "kind": "Deployment", "name": "istiod", "namespace": "istio-system", "version": "g2"},
     {"api_version": "v1", "kind": "ConfigMap", "name": "istio", "namespace": "istio-system",
-     "version": install.object_version({"metadata": {"resourceVersion": "10"}})},
+     "version": istio_installer.object_version({"metadata": {"resourceVersion": "10"}})},
 ]
 
 
@@ -314,18 +315,18 @@ DEFAULT_VALIDATOR = ObjectRef("admissionregistration.k8s.io/v1", "ValidatingWebh
 
 
 def uninstaller(monkeypatch, live, revisions_left, leftovers=()):
-    monkeypatch.setattr(install, "render", lambda istioctl, operator, revision=None: DEFAULT_REVISION_MANIFESTS)
-    installer = install.Installer.__new__(install.Installer)
-    installer.applier = DeletingApplier(live)
-    installer.istioctl = UninstallingIstioctl()
-    installer.installed_revisions = lambda namespace: revisions_left
-    installer.leftovers = lambda namespace: list(leftovers)
-    return installer
+    monkeypatch.setattr(istio_installer, "render", lambda istioctl, operator, revision=None: DEFAULT_REVISION_MANIFESTS)
+    removing = istio_installer.Installer.__new__(istio_installer.Installer)
+    removing.applier = DeletingApplier(live)
+    removing.istioctl = UninstallingIstioctl()
+    removing.installed_revisions = lambda namespace: revisions_left
+    removing.leftovers = lambda namespace: list(leftovers)
+    return removing
 
 
 def test_uninstall_with_another_revision_left_waits_only_for_its_own_objects(monkeypatch):
     installer = uninstaller(monkeypatch, ["Deployment/istio-system/istiod"], ["canary"])
-    changes = installer.uninstall(install.build_operator(profile="default"), None, False, False, 60)
+    changes = installer.uninstall(istio_operator.build_operator(profile="default"), None, False, False, 60)
     assert any(c.changed for c in changes)
     assert installer.istioctl.uninstalls == [dict(revision=None, purge=False)]
     final = installer.applier.calls[-1]
@@ -337,7 +338,7 @@ def test_uninstall_with_another_revision_left_waits_only_for_its_own_objects(mon
 
 def test_uninstall_of_the_last_revision_removes_cluster_leftovers_but_keeps_crds(monkeypatch):
     installer = uninstaller(monkeypatch, ["Deployment/istio-system/istiod"], [])
-    installer.uninstall(install.build_operator(profile="default"), None, False, False, 60)
+    installer.uninstall(istio_operator.build_operator(profile="default"), None, False, False, 60)
     final = installer.applier.calls[-1]["refs"]
     assert "ClusterRole/istiod-clusterrole-istio-system" in final
     assert "CustomResourceDefinition/gateways.networking.istio.io" not in final
@@ -345,7 +346,7 @@ def test_uninstall_of_the_last_revision_removes_cluster_leftovers_but_keeps_crds
 
 def test_uninstall_of_what_is_gone_does_not_run_istioctl(monkeypatch):
     installer = uninstaller(monkeypatch, [], ["canary"])
-    changes = installer.uninstall(install.build_operator(profile="default"), None, False, False, 60)
+    changes = installer.uninstall(istio_operator.build_operator(profile="default"), None, False, False, 60)
     assert not any(c.changed for c in changes)
     assert installer.istioctl.uninstalls == []
     assert [c["check_mode"] for c in installer.applier.calls] == [True]
@@ -354,7 +355,7 @@ def test_uninstall_of_what_is_gone_does_not_run_istioctl(monkeypatch):
 def test_uninstall_of_the_last_revision_removes_unrendered_leftovers_and_the_namespace(monkeypatch):
     live = ["Deployment/istio-system/istiod", "ValidatingWebhookConfiguration/istiod-default-validator", "Namespace/istio-system"]
     installer = uninstaller(monkeypatch, live, [], leftovers=[DEFAULT_VALIDATOR])
-    changes = installer.uninstall(install.build_operator(profile="default"), None, True, False, 60, remove_namespace=True)
+    changes = installer.uninstall(istio_operator.build_operator(profile="default"), None, True, False, 60, remove_namespace=True)
     planned = [str(c.ref) for c in changes]
     assert "ValidatingWebhookConfiguration/istiod-default-validator" in planned and planned[-1] == "Namespace/istio-system"
     final = installer.applier.calls[-1]["refs"]
@@ -365,13 +366,13 @@ def test_uninstall_of_the_last_revision_removes_unrendered_leftovers_and_the_nam
 
 def test_namespace_stays_while_another_revision_runs(monkeypatch):
     installer = uninstaller(monkeypatch, ["Deployment/istio-system/istiod", "Namespace/istio-system"], ["canary"], leftovers=[DEFAULT_VALIDATOR])
-    installer.uninstall(install.build_operator(profile="default"), None, False, False, 60, remove_namespace=True)
+    installer.uninstall(istio_operator.build_operator(profile="default"), None, False, False, 60, remove_namespace=True)
     assert all("Namespace/" not in ref and "istiod-default-validator" not in ref for call in installer.applier.calls for ref in call["refs"])
 
 
 def test_a_namespace_left_after_istio_is_gone_is_removed_without_istioctl(monkeypatch):
     installer = uninstaller(monkeypatch, ["Namespace/istio-system"], [])
-    changes = installer.uninstall(install.build_operator(profile="default"), None, True, False, 60, remove_namespace=True)
+    changes = installer.uninstall(istio_operator.build_operator(profile="default"), None, True, False, 60, remove_namespace=True)
     assert any(c.changed for c in changes)
     assert installer.istioctl.uninstalls == []
     assert installer.applier.calls[-1]["refs"][-1] == "Namespace/istio-system"
@@ -399,7 +400,7 @@ class PlannedInstaller(object):
 
     def plan(self, operator, revision, full=False):
         changes = [Change(ObjectRef("apps/v1", "Deployment", "istiod", "istio-system"), {}, "update" if self.changed else "none", {"a": 1}, {"a": 2})]
-        return install.InstallPlan(operator, [{}], changes, {"data": {"fingerprint": install.fingerprint(operator, "1.31.0")}}, "1.31.0")
+        return istio_installer.InstallPlan(operator, [{}], changes, {"data": {"fingerprint": istio_installer.fingerprint(operator, "1.31.0")}}, "1.31.0")
 
 
 class CheckModeModule(object):
@@ -423,18 +424,18 @@ class CheckModeModule(object):
 
 @pytest.mark.parametrize("changed", [True, False], ids=["install-changes", "install-unchanged"])
 def test_precheck_guards_only_an_install_that_changes_the_cluster(monkeypatch, changed):
-    from ansible_collections.oke.istio.plugins.module_utils import _istioctl
+    from ansible_collections.oke.istio.plugins.module_utils._istio import istioctl
 
-    monkeypatch.setattr(_istioctl, "Istioctl", PrecheckIstioctl)
-    monkeypatch.setattr(install, "Installer", PlannedInstaller)
+    monkeypatch.setattr(istioctl, "Istioctl", PrecheckIstioctl)
+    monkeypatch.setattr(backend, "Installer", PlannedInstaller)
     monkeypatch.setattr(PlannedInstaller, "changed", changed)
     PrecheckIstioctl.prechecks = []
     if changed:
         with pytest.raises(ValidationError) as err:
-            install.install_module_run(CheckModeModule())
+            backend.run(CheckModeModule())
         assert "IST0100 cluster unfit" in err.value.msg and "nothing was installed" in err.value.msg
         assert PrecheckIstioctl.prechecks == [None]
     else:
-        result = install.install_module_run(CheckModeModule())
+        result = backend.run(CheckModeModule())
         assert result["changed"] is False and "precheck" not in result
         assert PrecheckIstioctl.prechecks == []

@@ -14,27 +14,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
 import hashlib
 import json
-import os
-import re
-import tempfile
 
-from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
-from ansible_collections.oke.istio.plugins.module_utils._istioctl import IstioctlError
+from ansible_collections.oke.istio.plugins.module_utils._istio.operator import istio_namespace, operator_file, render
 from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, ObjectRef, parallel_map
 from ansible_collections.oke.istio.plugins.module_utils._k8s.client import list_items
 from ansible_collections.oke.istio.plugins.module_utils._k8s import waiter as waiters
-
-try:
-    import yaml
-
-    # libyaml's loader parses a rendered install about ten times faster than the pure-Python one.
-    SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    HAS_YAML = True
-except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
-    HAS_YAML = False
 
 ISTIOCTL_FIELD_MANAGER = "istio-operator"
 
@@ -55,8 +41,6 @@ INSTALLER_REWRITTEN_PATHS = {
 }
 
 RECORD_PREFIX = "oke-istio-install"
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-PATH_TOKEN = re.compile(r"^([^\[\]]+)((?:\[\d+\])*)$")
 
 # Kinds that ``istioctl uninstall`` may leave behind at cluster scope.
 # istioctl labels everything it installs with the namespace of the owning IstioOperator.
@@ -69,64 +53,6 @@ CLUSTER_LEFTOVER_KINDS = (
 )
 
 
-def set_path(tree, path, value):
-    """Set ``value`` at an istioctl ``--set`` style path (``a.b[0].c``) under ``tree``; paths start below ``spec``."""
-    if not isinstance(path, str) or not path or path.startswith(".") or path.endswith(".") or ".." in path:
-        raise ValidationError("set_values key %r is not a dotted path such as values.global.logging.level" % (path,))
-    steps = []
-    for token in path.split("."):
-        match = PATH_TOKEN.match(token)
-        if not match:
-            raise ValidationError("set_values key %r has a malformed segment %r" % (path, token))
-        steps.append(match.group(1))
-        steps.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
-    node = tree
-    for step, following in zip(steps, steps[1:] + [None]):
-        if isinstance(step, int) and not isinstance(node, list):
-            raise ValidationError("set_values key %r indexes [%d] into a value that is not a list" % (path, step))
-        if not isinstance(step, int) and not isinstance(node, dict):
-            raise ValidationError("set_values key %r descends into a value that is not a mapping at %r" % (path, step))
-        if isinstance(step, int):
-            _extend(node, step)
-        elif following is not None and node.get(step) is None:
-            node[step] = None
-        if following is None:
-            node[step] = value
-            return
-        if node[step] is None:
-            node[step] = [] if isinstance(following, int) else {}
-        node = node[step]
-
-
-def _extend(items, index):
-    while len(items) <= index:
-        items.append(None)
-
-
-def build_operator(profile=None, revision=None, set_values=None, operator_spec=None, name=None):
-    """The full IstioOperator for the install: ``operator_spec`` first, then profile, revision and ``set_values``."""
-    if revision is not None and not DNS1123_LABEL.match(revision):
-        raise ValidationError("revision %r must be a DNS-1123 label (lower-case letters, digits and '-')" % revision)
-    spec = copy.deepcopy(operator_spec or {})
-    if not isinstance(spec, dict):
-        raise ValidationError("operator_spec must be a mapping (the spec of an IstioOperator)")
-    if profile:
-        spec["profile"] = profile
-    if revision:
-        spec["revision"] = revision
-    for path in sorted(set_values or {}):
-        set_path(spec, path, (set_values or {})[path])
-    operator = {"apiVersion": "install.istio.io/v1alpha1", "kind": "IstioOperator", "metadata": {}, "spec": spec}
-    if name:
-        operator["metadata"]["name"] = name
-    return operator
-
-
-def istio_namespace(operator):
-    spec = operator.get("spec") or {}
-    return spec.get("namespace") or ((spec.get("values") or {}).get("global") or {}).get("istioNamespace") or "istio-system"
-
-
 def record_name(revision):
     return "%s-%s" % (RECORD_PREFIX, revision) if revision else RECORD_PREFIX
 
@@ -134,39 +60,6 @@ def record_name(revision):
 def fingerprint(operator, istioctl_version):
     material = json.dumps({"operator": operator, "istioctl": istioctl_version}, sort_keys=True)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
-
-
-def parse_manifests(text):
-    """Documents of a multi-document YAML stream, without empty ones and flattening ``List`` kinds."""
-    documents = []
-    for document in yaml.load_all(text, Loader=SAFE_LOADER):
-        if not document:
-            continue
-        if document.get("kind", "").endswith("List") and isinstance(document.get("items"), list):
-            documents.extend(item for item in document["items"] if item)
-        else:
-            documents.append(document)
-    return documents
-
-
-def render(istioctl, operator, revision=None):
-    """Render the install offline; returns the list of manifests istioctl would apply."""
-    handle, path = tempfile.mkstemp(prefix="oke-istio-", suffix=".yaml")
-    try:
-        with os.fdopen(handle, "w") as stream:
-            yaml.safe_dump(operator, stream, default_flow_style=False)
-        try:
-            text = istioctl.manifest_generate(path, revision=revision)
-        except IstioctlError as exc:
-            raise ValidationError(
-                "istioctl could not render the install from profile, revision, set_values and operator_spec: %s"
-                % ((exc.details.get("stderr") or exc.msg).strip().splitlines() or [exc.msg])[-1],
-                stderr=exc.details.get("stderr"),
-                command=exc.details.get("command"),
-            )
-    finally:
-        os.unlink(path)
-    return parse_manifests(text)
 
 
 class InstallPlan(object):
@@ -266,14 +159,9 @@ class Installer(object):
         return [dict(ref.as_dict(), version=version) for ref, version in zip(plan.refs, versions)]
 
     def install(self, plan, revision, timeout):
-        handle, path = tempfile.mkstemp(prefix="oke-istio-", suffix=".yaml")
-        try:
-            with os.fdopen(handle, "w") as stream:
-                yaml.safe_dump(plan.operator, stream, default_flow_style=False)
-            if plan.objects_changed:
+        if plan.objects_changed:
+            with operator_file(plan.operator) as path:
                 self.istioctl.install(path, timeout)
-        finally:
-            os.unlink(path)
         self.write_record(plan, revision)
 
     def write_record(self, plan, revision):
@@ -426,73 +314,3 @@ def component_report(plan, readiness):
             }
         )
     return components
-
-
-def _service_ref(value):
-    parts = (value or "").split("/")
-    if len(parts) != 2 or not all(DNS1123_LABEL.match(p) for p in parts):
-        raise ValidationError("ingress_gateway_service %r must be NAMESPACE/NAME" % (value,))
-    return ObjectRef("v1", "Service", parts[1], parts[0])
-
-
-def install_module_run(module):
-    """The istioctl_install module: validate everything, then plan, then act."""
-    from ansible_collections.oke.istio.plugins.module_utils._istioctl import istioctl_for
-
-    params = module.params
-    if params["wait_timeout"] <= 0:
-        raise ValidationError("wait_timeout must be a positive number of seconds, got %s" % params["wait_timeout"])
-    service_ref = _service_ref(params["ingress_gateway_service"])
-    revision = params["revision"] or None
-    operator = build_operator(params["profile"], revision, params["set_values"], params["operator_spec"])
-    istioctl = istioctl_for(module)
-    if params["istioctl_version"]:
-        istioctl.require_version(params["istioctl_version"])
-    installer = Installer(module.client, istioctl)
-    result = {
-        "version": istioctl.client_version(),
-        "revision": revision or "default",
-        "profile": params["profile"],
-    }
-
-    if params["state"] == "absent":
-        changes = installer.uninstall(
-            operator, revision, params["purge"], module.check_mode, params["wait_timeout"], remove_namespace=params["remove_namespace"]
-        )
-        result.update(
-            changed=any(c.changed for c in changes),
-            resources=[c.as_result() for c in changes],
-            diff=[c.as_diff() for c in changes if c.changed],
-        )
-        return result
-
-    plan = installer.plan(operator, revision, full=params["full_compare"])
-    if params["precheck"] and plan.changed:
-        findings = istioctl.precheck(revision)
-        result["precheck"] = findings
-        errors = [f for f in findings if (f.get("level") or "").lower() == "error"]
-        if errors:
-            raise ValidationError(
-                "istioctl x precheck found %d error(s), so nothing was installed: %s"
-                % (len(errors), "; ".join("%s %s" % (f["code"], f["message"]) for f in errors)),
-                precheck=findings,
-            )
-    result.update(
-        changed=plan.changed,
-        fingerprint=plan.fingerprint,
-        resources=[c.as_result() for c in plan.changes],
-        diff=plan.diff() if plan.changed else [],
-    )
-    if module.check_mode:
-        result["components"] = component_report(plan, [])
-        return result
-    if plan.changed:
-        installer.install(plan, revision, params["wait_timeout"])
-    elif plan.manifests:
-        # A full comparison found nothing to do; note the objects' versions so the next run takes the fast path.
-        installer.write_record(plan, revision)
-    readiness = installer.readiness(plan, params["wait_timeout"]) if params["wait"] else []
-    result["components"] = component_report(plan, readiness)
-    if params["wait_for_load_balancer"]:
-        result["ingress_address"] = installer.load_balancer_address(service_ref, params["wait_timeout"])
-    return result

@@ -16,7 +16,7 @@
     PUT  /20200531/unifiedAgentConfigurations/{id}                  202, opc-work-request-id
     GET  /20200531/workRequests/{workRequestId}                     WorkRequest
 
-Requests must carry a valid OCI HTTP signature (checked with the key of ``oke_api_server.ApiKey``);
+Requests must carry a valid OCI HTTP signature (checked with the key of ``oke_api.ApiKey``);
 errors are ``{"code", "message"}`` bodies as the API reference documents them.
 """
 
@@ -25,18 +25,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import threading
 import uuid
 
 try:
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
     from urllib.parse import parse_qs, urlsplit
 except ImportError:  # pragma: no cover - Python 2 has no tests here
-    BaseHTTPRequestHandler = ThreadingHTTPServer = object
+    BaseHTTPRequestHandler = object
 
-import pytest
-
-from ansible_collections.oke.istio.tests.unit.plugins.module_utils.oke_api_server import COMPARTMENT, ApiKey
+from ansible_collections.oke.istio.tests.servers.oke_api import COMPARTMENT, LocalOciServer
 
 APM_BASE = "/20200630"
 LOGGING_BASE = "/20200531"
@@ -201,34 +198,6 @@ def _handler(state, key):
     return Handler
 
 
-class ApmApiServer(object):
+class ApmApiServer(LocalOciServer):
     def __init__(self, directory):
-        self.key = ApiKey(directory)
-        self.state = ApmState()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state, self.key))
-        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
-
-    def auth_args(self):
-        return dict(oci_auth_type="api_key", oci_config_file=self.key.config_file, oci_profile=self.key.profile,
-                    oci_service_endpoint=self.url)
-
-
-@pytest.fixture
-def apm_api(tmp_path, monkeypatch):
-    import oci
-
-    monkeypatch.setattr(oci.retry, "DEFAULT_RETRY_STRATEGY", oci.retry.NoneRetryStrategy())
-    for name in ("OCI_CLI_AUTH", "OCI_CONFIG_FILE", "OCI_CLI_CONFIG_FILE", "OCI_CLI_PROFILE", "OCI_REGION", "OCI_CLI_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    with ApmApiServer(str(tmp_path)) as server:
-        yield server
+        super(ApmApiServer, self).__init__(directory, ApmState(), _handler)

@@ -449,7 +449,7 @@ def test_the_istio_addon_becomes_a_warning_when_asked():
 
 def test_the_record_the_istio_role_writes_marks_its_istiod_as_ours():
     """The mark the check looks for is the one Installer.write_record really writes (not a copy in the test)."""
-    from ansible_collections.oke.istio.plugins.module_utils import _istio_install
+    from ansible_collections.oke.istio.plugins.module_utils._istio import installer
 
     class Plan(object):
         operator = {"apiVersion": "install.istio.io/v1alpha1", "kind": "IstioOperator", "spec": {"revision": "canary"}}
@@ -458,7 +458,7 @@ def test_the_record_the_istio_role_writes_marks_its_istiod_as_ours():
         refs = []
 
     written = []
-    installer = _istio_install.Installer(client=None, istioctl=None, waiter=object())
+    installer = installer.Installer(client=None, istioctl=None, waiter=object())
     installer.recorder.apply = lambda manifests: written.extend(manifests) or []
     installer.write_record(Plan(), "canary")
     planes = fitness.control_plane_facts([istiod(revision="canary")], written)

@@ -38,8 +38,6 @@ try:
 except ImportError:  # pragma: no cover - Python 2 has no tests here
     BaseHTTPRequestHandler = ThreadingHTTPServer = object
 
-import pytest
-
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -392,13 +390,14 @@ def _handler(state, key):
     return Handler
 
 
-class OkeApiServer(object):
-    """Runs the server in a thread; ``url`` goes into ``oci_service_endpoint``."""
+class LocalOciServer(object):
+    """Runs a stand-in in a thread on loopback; ``url`` goes into ``oci_service_endpoint``. Subclasses set
+    ``state`` (what the server holds) and ``handler`` (a function of the state and the key giving the handler)."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, state, handler):
         self.key = ApiKey(directory)
-        self.state = OkeState()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state, self.key))
+        self.state = state
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler(self.state, self.key))
         self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -420,17 +419,10 @@ class OkeApiServer(object):
             oci_service_endpoint=self.url,
         )
 
+
+class OkeApiServer(LocalOciServer):
+    def __init__(self, directory):
+        super(OkeApiServer, self).__init__(directory, OkeState(), _handler)
+
     def calls(self, method=None):
         return [r for r in self.state.requests if method is None or r["method"] == method]
-
-
-@pytest.fixture
-def oke_api(tmp_path, monkeypatch):
-    """A running local OKE API; the SDK's retries are disabled so error paths answer at once."""
-    import oci
-
-    monkeypatch.setattr(oci.retry, "DEFAULT_RETRY_STRATEGY", oci.retry.NoneRetryStrategy())
-    for name in ("OCI_CLI_AUTH", "OCI_CONFIG_FILE", "OCI_CLI_CONFIG_FILE", "OCI_CLI_PROFILE", "OCI_REGION", "OCI_CLI_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    with OkeApiServer(str(tmp_path)) as server:
-        yield server

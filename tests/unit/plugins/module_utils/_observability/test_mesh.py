@@ -12,10 +12,7 @@ import yaml
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Change, ObjectRef
 from ansible_collections.oke.istio.plugins.module_utils._observability import mesh
-from ansible_collections.oke.istio.tests.unit.plugins.module_utils.oci_observability_server import (  # noqa: F401  # pylint: disable=unused-import
-    DOMAIN_ID,
-    apm_api,
-)
+from ansible_collections.oke.istio.tests.servers.oci_observability import DOMAIN_ID
 
 KEY = "SECRETKEY2C6YOLQSUZ5Q7IGN"
 

@@ -8,6 +8,7 @@ __metaclass__ = type
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -16,9 +17,9 @@ import time
 import pytest
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
-from ansible_collections.oke.istio.plugins.module_utils._mesh import probe
+from ansible_collections.oke.istio.plugins.module_utils._mesh import probe, probe_options, probe_requests, probe_statistics
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "mesh")
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "mesh")
 MARKER = "@@mesh-probe-0123456789abcdef0123456789abcdef"
 
 REVIEWS_CLASSES = [
@@ -30,13 +31,14 @@ REVIEWS_CLASSES = [
 
 def recorded():
     with open(os.path.join(FIXTURES, "reviews_probe_output.txt")) as handle:
-        return probe.parse_output(handle.read(), MARKER)
+        return probe_requests.parse_output(handle.read(), MARKER)
 
 
 def options(**overrides):
+    """The options as mesh_probe checks them: its argument spec, then what the spec cannot express."""
     params = dict(client_selector="app=curl", url="http://reviews:9080/reviews/0", classify=REVIEWS_CLASSES)
     params.update(overrides)
-    return probe.check_options(params)
+    return probe_options.check_options(probe_options.validate(params, "options"))
 
 
 # -- parsing and classification of recorded responses ----------------------------------------------
@@ -67,26 +69,26 @@ def test_parse_keeps_header_values_clean_of_carriage_returns():
             in_headers = False
         elif in_headers:
             lines[number] = line + "\r"
-    samples = probe.parse_output("\n".join(lines), MARKER)
+    samples = probe_requests.parse_output("\n".join(lines), MARKER)
     assert "\r" in "\n".join(lines)
     assert samples == recorded()
 
 
 def test_classifier_first_match_wins_else_status():
     rules = options()["classify"]
-    assert [probe.classify(s, rules) for s in recorded()] == ["v1", "v3", "v1", "v2", "v3", "v1", "503", "v2", "error", "v1"]
+    assert [probe_statistics.classify(s, rules) for s in recorded()] == ["v1", "v3", "v1", "v2", "v3", "v1", "503", "v2", "error", "v1"]
 
 
 def test_classifier_on_headers():
-    rules = probe.check_classify([{"name": "tagged", "header": {"name": "X-Mesh-Version", "regex": "^v2$"}},
+    rules = probe_options.check_classify([{"name": "tagged", "header": {"name": "X-Mesh-Version", "regex": "^v2$"}},
                                   {"name": "overloaded", "status": 503, "header": {"name": "x-envoy-overloaded"}}])
-    classes = [probe.classify(s, rules) for s in recorded()]
+    classes = [probe_statistics.classify(s, rules) for s in recorded()]
     assert classes.count("tagged") == 2
     assert classes[6] == "overloaded"
 
 
 def test_statistics_of_recorded_samples():
-    stats = probe.statistics(recorded(), options()["classify"])
+    stats = probe_statistics.statistics(recorded(), options()["classify"])
     assert stats["requests"] == 10
     assert stats["counts"] == {"v1": 4, "v3": 2, "v2": 2, "503": 1, "error": 1}
     assert stats["shares"]["v1"] == 0.4
@@ -99,11 +101,11 @@ def test_statistics_of_recorded_samples():
 
 
 def test_percentile_interpolates():
-    assert probe.percentile([], 50) is None
-    assert probe.percentile([7.0], 99) == 7.0
-    assert probe.percentile([1, 2, 3, 4], 50) == 2.5
-    assert probe.percentile([1, 2, 3, 4, 5], 90) == pytest.approx(4.6)
-    assert probe.percentile([None, 3, 1], 50) == 2
+    assert probe_statistics.percentile([], 50) is None
+    assert probe_statistics.percentile([7.0], 99) == 7.0
+    assert probe_statistics.percentile([1, 2, 3, 4], 50) == 2.5
+    assert probe_statistics.percentile([1, 2, 3, 4, 5], 90) == pytest.approx(4.6)
+    assert probe_statistics.percentile([None, 3, 1], 50) == 2
 
 
 def test_report_passes_and_fails_per_expectation():
@@ -116,7 +118,7 @@ def test_report_passes_and_fails_per_expectation():
         {"class": "v1", "p50_latency_min": "7s"},              # a 7 s delay was not observed: fails
         {"class": "error", "max_share": 0.1},
     ])
-    report = probe.report(recorded(), opts)
+    report = probe_statistics.report(recorded(), opts)
     verdicts = [e["passed"] for e in report["expectations"]]
     assert verdicts == [True, False, True, False, True, False, True]
     assert report["passed"] is False
@@ -127,19 +129,18 @@ def test_report_passes_and_fails_per_expectation():
 
 
 def test_report_judges_counters():
-    opts = probe.check_options(dict(client_selector="app=curl", url="http://reviews:9080/", classify=REVIEWS_CLASSES,
+    opts = probe_options.check_options(dict(client_selector="app=curl", url="http://reviews:9080/", classify=REVIEWS_CLASSES,
                                     count=[{"name": "mirror", "selector": "app=reviews,version=v2"}],
                                     expect=[{"counter": "mirror", "min_share": 0.8}]))
-    assert probe.report(recorded(), opts, {"mirror": 10})["passed"] is True
-    failed = probe.report(recorded(), opts, {"mirror": 3})
+    assert probe_statistics.report(recorded(), opts, {"mirror": 10})["passed"] is True
+    failed = probe_statistics.report(recorded(), opts, {"mirror": 3})
     assert failed["passed"] is False and failed["counters"] == {"mirror": 3}
     assert failed["expectations"][0]["expectation"] == "counter mirror: share >= 80%"
 
 
 def test_former_option_names_still_count():
-    opts = probe.check_options(dict(client_selector="app=curl", url="http://reviews:9080/reviews/0",
-                                    count_inbound=[{"name": "mirror", "selector": "app=reviews,version=v2"}],
-                                    expect=[{"inbound": "mirror", "min_share": 0.8}]))
+    opts = options(classify=[], count_inbound=[{"name": "mirror", "selector": "app=reviews,version=v2"}],
+                   expect=[{"inbound": "mirror", "min_share": 0.8}])
     assert opts["count"][0]["source"] == "access_log" and opts["expect"][0]["counter"] == "mirror"
     # By default an access-log line counts when it names the probed path, as Envoy's logs quote it.
     assert opts["count"][0]["match"].search('"GET /reviews/0 HTTP/1.1" 200')
@@ -158,14 +159,14 @@ ENVOY_LOG = "\n".join([
 
 
 def test_access_log_lines_count_after_the_last_line_seen_before():
-    match = probe.re.compile('"/reviews/0')
-    assert probe.count_log_lines(ENVOY_LOG, match, None) == 3
+    match = re.compile('"/reviews/0')
+    assert probe_requests.count_log_lines(ENVOY_LOG, match, None) == 3
     # Timestamps with trimmed fractions still compare in time order: .5 is later than .585010401? No: earlier.
-    before = probe.log_timestamp('2026-12-02T16:12:39.585010401Z x')
-    assert probe.count_log_lines(ENVOY_LOG, match, before) == 2
-    assert probe.count_log_lines(ENVOY_LOG, match, probe.log_timestamp('2026-12-02T16:12:50.5Z x')) == 1
-    assert probe.count_log_lines(ENVOY_LOG, probe.re.compile('reviews-shadow.*"/reviews/0'), None) == 2
-    assert probe.log_timestamp('2026-12-02T16:12:50.5Z x') < probe.log_timestamp('2026-12-02T16:12:50.589892290Z x')
+    before = probe_requests.log_timestamp('2026-12-02T16:12:39.585010401Z x')
+    assert probe_requests.count_log_lines(ENVOY_LOG, match, before) == 2
+    assert probe_requests.count_log_lines(ENVOY_LOG, match, probe_requests.log_timestamp('2026-12-02T16:12:50.5Z x')) == 1
+    assert probe_requests.count_log_lines(ENVOY_LOG, re.compile('reviews-shadow.*"/reviews/0'), None) == 2
+    assert probe_requests.log_timestamp('2026-12-02T16:12:50.5Z x') < probe_requests.log_timestamp('2026-12-02T16:12:50.589892290Z x')
 
 
 def test_stats_counters_sum_matching_names():
@@ -176,12 +177,12 @@ def test_stats_counters_sum_matching_names():
         "cluster.outbound|9080|v1|productpage.bookinfo.svc.cluster.local.upstream_rq_pending_total: 39",
         "cluster.outbound|9080|v1|productpage.bookinfo.svc.cluster.local.upstream_rq_time: P0(nan,1.1)",
     ])
-    pattern = probe.re.compile(r"productpage\..*\.upstream_rq_pending_overflow$")
-    assert probe.sum_stats(stats, pattern) == 25
+    pattern = re.compile(r"productpage\..*\.upstream_rq_pending_overflow$")
+    assert probe_requests.sum_stats(stats, pattern) == 25
 
 
 def test_counters_read_before_and_after_the_round(monkeypatch):
-    opts = probe.check_options(dict(
+    opts = probe_options.check_options(dict(
         client_selector="app=fortio", namespace="bookinfo", url="http://productpage:9080/productpage",
         count=[{"name": "mirrored", "selector": "app=reviews,version=v2", "match": 'reviews-shadow.*"/reviews/0'},
                {"name": "overflow", "source": "stats", "match": "upstream_rq_pending_overflow$"}],
@@ -207,7 +208,7 @@ def test_counters_read_before_and_after_the_round(monkeypatch):
 
 
 def test_log_counters_wait_for_lines_envoy_has_not_flushed(monkeypatch):
-    opts = probe.check_options(dict(client_selector="app=curl", namespace="bookinfo", url="http://reviews:9080/reviews/0",
+    opts = probe_options.check_options(dict(client_selector="app=curl", namespace="bookinfo", url="http://reviews:9080/reviews/0",
                                     count=[{"name": "mirrored", "selector": "app=reviews,version=v2"}],
                                     expect=[{"counter": "mirrored", "min_share": 0.9}]))
     lines = ENVOY_LOG.splitlines()
@@ -228,18 +229,18 @@ FORTIO_JSON = json.dumps({
 
 
 def test_fortio_result_becomes_samples_and_latency():
-    samples, latency = probe.parse_fortio("12:00:01 W http_client.go:693> Parsed non ok code 503\n" + FORTIO_JSON)
+    samples, latency = probe_requests.parse_fortio("12:00:01 W http_client.go:693> Parsed non ok code 503\n" + FORTIO_JSON)
     assert len(samples) == 30 and sum(1 for s in samples if s["status"] == 503) == 22
     assert latency == {"p50": 0.0008, "p90": 0.0077, "p99": 0.0104, "min": 0.00026, "max": 0.0105, "mean": 0.0024}
     opts = options(tool="fortio", classify=[], expect=[{"status": 503, "min_share": 0.5}, {"p50_latency_max": 0.01}])
-    report = probe.report(samples, opts, None, latency)
+    report = probe_statistics.report(samples, opts, None, latency)
     assert report["passed"] is True and report["status_counts"] == {"200": 8, "503": 22}
-    assert probe.parse_fortio("no json here") == (None, None)
-    assert probe.parse_fortio('{"RetCodes": {"-1": 2}}')[0][0]["status"] is None
+    assert probe_requests.parse_fortio("no json here") == (None, None)
+    assert probe_requests.parse_fortio('{"RetCodes": {"-1": 2}}')[0][0]["status"] is None
 
 
 def test_fortio_command_runs_the_runbook_load():
-    argv = probe.fortio_command("http://productpage:9080/productpage", "GET", {"end-user": "jason"}, 20, 2, 30)
+    argv = probe_requests.fortio_command("http://productpage:9080/productpage", "GET", {"end-user": "jason"}, 20, 2, 30)
     assert argv == ["fortio", "load", "-json", "-", "-qps", "0", "-c", "2", "-n", "20", "-timeout", "30s",
                     "-loglevel", "Warning", "-H", "end-user: jason", "http://productpage:9080/productpage"]
 
@@ -262,7 +263,7 @@ def test_send_with_fortio(monkeypatch):
 
 def test_latency_expectation_per_status():
     opts = options(expect=[{"status": 503, "min_share": 0.05, "p50_latency_max": 0.01}])
-    assert probe.report(recorded(), opts)["passed"] is True
+    assert probe_statistics.report(recorded(), opts)["passed"] is True
 
 
 # -- options: every error names its parameter -------------------------------------------------------
@@ -277,17 +278,14 @@ INVALID = [
     (dict(requests=10001), "requests"),
     (dict(concurrency=65), "concurrency"),
     (dict(timeout=0), "timeout"),
-    (dict(timeout="soon"), "timeout"),
     (dict(attempts=0), "attempts"),
     (dict(attempt_delay=-1), "attempt_delay"),
-    (dict(classify=[{"status": 200}]), "classify[0].name"),
     (dict(classify=[{"name": "a"}]), "classify[0]"),
     (dict(classify=[{"name": "a", "body_regex": "("}]), "classify[0].body_regex"),
     (dict(classify=[{"name": "a", "status": 200}, {"name": "a", "status": 503}]), "classify[1].name"),
     (dict(classify=[{"name": "a", "status": 99}]), "classify[0].status"),
     (dict(classify=[{"name": "a", "header": {"regex": "x"}}]), "classify[0].header"),
     (dict(classify=[{"name": "a", "header": {"name": "x", "regex": "["}}]), "classify[0].header.regex"),
-    (dict(classify=[{"name": "a", "stat": 200}]), "classify[0]"),
     (dict(expect=[{"class": "v4", "min_share": 1}]), "expect[0].class"),
     (dict(expect=[{"class": "v1", "share": 50}]), "expect[0].share"),
     (dict(expect=[{"class": "v1", "tolerance": 0.1}]), "expect[0].tolerance"),
@@ -299,20 +297,37 @@ INVALID = [
     (dict(expect=[{"p50_latency_max": -1}]), "expect[0].p50_latency_max"),
     (dict(expect=[{"counter": "mirror", "min_share": 1}]), "expect[0].counter"),
     (dict(expect=[{"status": 600, "min_share": 1}]), "expect[0].status"),
-    (dict(expect=[{"class": "v1", "min_share": 1, "p99": 3}]), "expect[0]"),
-    (dict(count=[{"selector": "app=x"}]), "count[0]"),
-    (dict(count=[{"name": "m", "source": "prometheus"}]), "count[0].source"),
     (dict(count=[{"name": "m", "source": "stats"}]), "count[0].match"),
     (dict(count=[{"name": "m", "match": "("}]), "count[0].match"),
     (dict(count=[{"name": "m"}, {"name": "m"}]), "count[1].name"),
     (dict(count=[{"name": "m"}], expect=[{"counter": "m", "p50_latency_max": 1}]), "expect[0]"),
-    (dict(tool="wrk"), "tool"),
     (dict(tool="fortio", classify=[{"name": "red", "body_regex": "red"}]), "classify[0]"),
     (dict(tool="fortio", classify=[], login={"url": "http://p/login"}), "login"),
-    (dict(login={"form": {"username": "jason"}}), "login"),
     (dict(login={"url": "productpage/login"}), "login.url"),
-    (dict(login={"url": "http://p/login", "form": ["jason"]}), "login.form"),
 ]
+
+
+# Refused by the argument spec itself, in Ansible's words, naming the option and the value.
+SPEC_REFUSED = [
+    (dict(classify=[{"status": 200}]), "missing required arguments: name found in classify"),
+    (dict(classify=[{"name": "a", "stat": 200}]), "classify.stat = 200 is not an option of mesh_probe"),
+    (dict(expect=[{"class": "v1", "min_share": 1, "p99": 3}]), "expect.p99 = 3 is not an option of mesh_probe"),
+    (dict(count=[{"selector": "app=x"}]), "missing required arguments: name found in count"),
+    (dict(count=[{"name": "m", "source": "prometheus"}]), "value of source must be one of: access_log, stats, got: prometheus"),
+    (dict(tool="wrk"), "value of tool must be one of: curl, fortio, got: wrk"),
+    (dict(login={"form": {"username": "jason"}}), "missing required arguments: url found in login"),
+    (dict(login={"url": "http://p/login", "form": ["jason"]}), "argument 'form' is of type list found in 'login'"),
+    (dict(retries=3), "retries = 3 is not an option of mesh_probe"),
+    (dict(timeout="soon"), "argument 'timeout' is of type"),
+]
+
+
+@pytest.mark.parametrize("overrides,message", SPEC_REFUSED, ids=[m for _o, m in SPEC_REFUSED])
+def test_the_argument_spec_refuses_what_it_can_express(overrides, message):
+    with pytest.raises(ValidationError) as info:
+        options(**overrides)
+    assert info.value.details["parameter"] == "options"
+    assert message in info.value.msg, info.value.msg
 
 
 @pytest.mark.parametrize("overrides,parameter", INVALID, ids=[p for _o, p in INVALID])
@@ -325,7 +340,7 @@ def test_invalid_options_name_the_parameter(overrides, parameter):
 
 def test_verify_prefix_in_errors():
     with pytest.raises(ValidationError) as info:
-        probe.check_options(dict(client_selector="app=curl", url="http://x/", requests=-1), prefix="verify.")
+        probe_options.check_options(dict(client_selector="app=curl", url="http://x/", requests=-1), prefix="verify.")
     assert info.value.details["parameter"] == "verify.requests"
 
 
@@ -335,12 +350,12 @@ def test_status_code_and_error_are_valid_classes():
 
 
 def test_command_passes_values_as_arguments():
-    argv = probe.command("http://reviews:9080/r?a=1&b=$(id)", "GET", {"end-user": "jason; rm -rf /"}, 20, 3, 2.5, "@@m")
-    assert argv[:3] == ["sh", "-c", probe.SCRIPT]
+    argv = probe_requests.command("http://reviews:9080/r?a=1&b=$(id)", "GET", {"end-user": "jason; rm -rf /"}, 20, 3, 2.5, "@@m")
+    assert argv[:3] == ["sh", "-c", probe_requests.SCRIPT]
     assert argv[3:] == ["mesh-probe", "http://reviews:9080/r?a=1&b=$(id)", "GET", "20", "3", "2.5", "@@m", "", "",
                         "-H", "end-user: jason; rm -rf /"]
     login = {"url": "http://productpage:9080/login", "form": {"username": "jason & co"}}
-    argv = probe.command("http://productpage:9080/productpage", "GET", {}, 1, 1, 5, "@@m", login)
+    argv = probe_requests.command("http://productpage:9080/productpage", "GET", {}, 1, 1, 5, "@@m", login)
     assert argv[10:] == ["http://productpage:9080/login", "username=jason+%26+co"]
 
 
@@ -403,49 +418,49 @@ def http_server():
 
 @pytest.mark.skipif(not shutil.which("curl") or not shutil.which("sh"), reason="needs sh and curl")
 def test_script_runs_requests_and_reports_them(http_server):
-    marker = probe.new_marker()
-    argv = probe.command(http_server.url + "/slow", "GET", {"end-user": "jason"}, 6, 3, 5, marker)
+    marker = probe_requests.new_marker()
+    argv = probe_requests.command(http_server.url + "/slow", "GET", {"end-user": "jason"}, 6, 3, 5, marker)
     out = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True).stdout.decode()
-    samples = probe.parse_output(out, marker)
+    samples = probe_requests.parse_output(out, marker)
     assert [s["index"] for s in samples] == list(range(6))
     assert all(s["status"] == 200 and s["latency"] >= 0.3 for s in samples)
     assert samples[0]["body"] == '{"user": "jason", "color": "black"}'
     assert samples[0]["headers"]["x-version"] == "v2"
     # Requests overlapped: the concurrency is real.
     assert http_server.in_flight["max"] >= 2
-    opts = probe.check_options(dict(client_selector="app=x", url=http_server.url, classify=[
+    opts = probe_options.check_options(dict(client_selector="app=x", url=http_server.url, classify=[
         {"name": "jason", "body_regex": '"color": "black"', "header": {"name": "x-version", "regex": "v2"}}],
         expect=[{"class": "jason", "min_share": 1.0, "p50_latency_min": 0.3}]))
-    assert probe.report(samples, opts)["passed"] is True
+    assert probe_statistics.report(samples, opts)["passed"] is True
 
 
 @pytest.mark.skipif(not shutil.which("curl") or not shutil.which("sh"), reason="needs sh and curl")
 def test_script_reports_failures_and_unreachable(http_server):
-    marker = probe.new_marker()
-    out = subprocess.run(probe.command(http_server.url + "/fail", "GET", {}, 2, 1, 5, marker),
+    marker = probe_requests.new_marker()
+    out = subprocess.run(probe_requests.command(http_server.url + "/fail", "GET", {}, 2, 1, 5, marker),
                          stdout=subprocess.PIPE, check=True).stdout.decode()
-    assert [s["status"] for s in probe.parse_output(out, marker)] == [503, 503]
-    out = subprocess.run(probe.command("http://127.0.0.1:1/", "GET", {}, 2, 2, 2, marker),
+    assert [s["status"] for s in probe_requests.parse_output(out, marker)] == [503, 503]
+    out = subprocess.run(probe_requests.command("http://127.0.0.1:1/", "GET", {}, 2, 2, 2, marker),
                          stdout=subprocess.PIPE, check=True).stdout.decode()
-    samples = probe.parse_output(out, marker)
+    samples = probe_requests.parse_output(out, marker)
     assert [s["status"] for s in samples] == [None, None]
     assert all(s["error"] for s in samples)
-    assert probe.classify(samples[0], []) == "error"
+    assert probe_statistics.classify(samples[0], []) == "error"
 
 
 @pytest.mark.skipif(not shutil.which("curl") or not shutil.which("sh"), reason="needs sh and curl")
 def test_script_signs_in_once_and_sends_the_session(http_server):
-    marker = probe.new_marker()
+    marker = probe_requests.new_marker()
     login = {"url": http_server.url + "/login", "form": {"username": "jason"}}
-    out = subprocess.run(probe.command(http_server.url + "/productpage", "GET", {}, 3, 2, 5, marker, login),
+    out = subprocess.run(probe_requests.command(http_server.url + "/productpage", "GET", {}, 3, 2, 5, marker, login),
                          stdout=subprocess.PIPE, check=True).stdout.decode()
-    samples = probe.parse_output(out, marker)
+    samples = probe_requests.parse_output(out, marker)
     assert [s["body"] for s in samples] == ['{"user": "jason", "color": "black"}'] * 3
     # A refused login is reported as such, with no request sent.
     login = {"url": http_server.url + "/nologin", "form": {"username": "jason"}}
-    out = subprocess.run(probe.command(http_server.url + "/productpage", "GET", {}, 3, 2, 5, marker, login),
+    out = subprocess.run(probe_requests.command(http_server.url + "/productpage", "GET", {}, 3, 2, 5, marker, login),
                          stdout=subprocess.PIPE, check=True).stdout.decode()
-    assert probe.parse_output(out, marker) == [] and "%s LOGIN curl: (22)" % marker in out
+    assert probe_requests.parse_output(out, marker) == [] and "%s LOGIN curl: (22)" % marker in out
 
 
 def test_exec_in_pod_reads_both_streams(monkeypatch):

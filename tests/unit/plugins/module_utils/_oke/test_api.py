@@ -12,12 +12,7 @@ import pytest
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._oke.api import Oke, validate_ocid
-from ansible_collections.oke.istio.tests.unit.plugins.module_utils.oke_api_server import (  # noqa: F401  # pylint: disable=unused-import
-    COMPARTMENT,
-    REGION,
-    ApiKey,
-    oke_api,
-)
+from ansible_collections.oke.istio.tests.servers.oke_api import COMPARTMENT, REGION, ApiKey
 
 try:
     from urllib.parse import parse_qs, urlsplit
