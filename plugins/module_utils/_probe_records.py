@@ -14,15 +14,12 @@ def probe_runs(registered):
     """Each run in a registered result (a loop's items in order); a list of registered results is read in order."""
     if isinstance(registered, (list, tuple)):
         for item in registered:
-            for run in probe_runs(item):
-                yield run
+            yield from probe_runs(item)
         return
     if not isinstance(registered, dict) or not registered:
         return
     if isinstance(registered.get("results"), list):
-        for run in registered["results"]:
-            if isinstance(run, dict):
-                yield run
+        yield from (run for run in registered["results"] if isinstance(run, dict))
         return
     yield registered
 

@@ -8,8 +8,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-
-
 # What to do about findings whose fix is not in their message.
 HINTS = {
     "IST0141": (

@@ -154,6 +154,7 @@ def parse_output(text, marker):
         })
     return sorted(samples, key=lambda s: s["index"])
 
+
 STAT_LINE = re.compile(r"^([^:\s]+):\s*(\d+)\s*$", re.M)
 
 

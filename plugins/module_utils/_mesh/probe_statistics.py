@@ -16,6 +16,7 @@ ERROR_CLASS = "error"
 PERCENTILES = (50, 90, 99)
 DEFAULT_TOLERANCE = 0.1
 
+
 def classify(sample, rules):
     """The first rule all of whose conditions hold names the class; otherwise the status code (or ``error``)."""
     if sample["status"] is None:

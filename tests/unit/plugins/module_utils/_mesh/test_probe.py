@@ -81,7 +81,7 @@ def test_classifier_first_match_wins_else_status():
 
 def test_classifier_on_headers():
     rules = probe_options.check_classify([{"name": "tagged", "header": {"name": "X-Mesh-Version", "regex": "^v2$"}},
-                                  {"name": "overloaded", "status": 503, "header": {"name": "x-envoy-overloaded"}}])
+                                          {"name": "overloaded", "status": 503, "header": {"name": "x-envoy-overloaded"}}])
     classes = [probe_statistics.classify(s, rules) for s in recorded()]
     assert classes.count("tagged") == 2
     assert classes[6] == "overloaded"
@@ -129,9 +129,8 @@ def test_report_passes_and_fails_per_expectation():
 
 
 def test_report_judges_counters():
-    opts = probe_options.check_options(dict(client_selector="app=curl", url="http://reviews:9080/", classify=REVIEWS_CLASSES,
-                                    count=[{"name": "mirror", "selector": "app=reviews,version=v2"}],
-                                    expect=[{"counter": "mirror", "min_share": 0.8}]))
+    opts = options(url="http://reviews:9080/", count=[{"name": "mirror", "selector": "app=reviews,version=v2"}],
+                   expect=[{"counter": "mirror", "min_share": 0.8}])
     assert probe_statistics.report(recorded(), opts, {"mirror": 10})["passed"] is True
     failed = probe_statistics.report(recorded(), opts, {"mirror": 3})
     assert failed["passed"] is False and failed["counters"] == {"mirror": 3}
@@ -208,9 +207,8 @@ def test_counters_read_before_and_after_the_round(monkeypatch):
 
 
 def test_log_counters_wait_for_lines_envoy_has_not_flushed(monkeypatch):
-    opts = probe_options.check_options(dict(client_selector="app=curl", namespace="bookinfo", url="http://reviews:9080/reviews/0",
-                                    count=[{"name": "mirrored", "selector": "app=reviews,version=v2"}],
-                                    expect=[{"counter": "mirrored", "min_share": 0.9}]))
+    opts = options(classify=[], namespace="bookinfo", count=[{"name": "mirrored", "selector": "app=reviews,version=v2"}],
+                   expect=[{"counter": "mirrored", "min_share": 0.9}])
     lines = ENVOY_LOG.splitlines()
     readings = iter(["", "\n".join(lines[:1]), "\n".join(lines[:3]), "\n".join(lines[:3])])
     monkeypatch.setattr(probe, "_read_log", lambda client, ns, pod, **kwargs: "" if "tail_lines" in kwargs else next(readings))
