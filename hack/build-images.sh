@@ -93,6 +93,17 @@ prune() {
   return 0
 }
 
+# mmdebstrap options every image's Debian root is built with: minbase, no /dev (the runtime gives
+# one), no documentation, man pages or translations (copyright files kept). One per line, for
+# mapfile; exported for the recipes.
+debian_slim_options() {
+  printf '%s\n' --variant=minbase --skip=output/dev \
+    '--dpkgopt=path-exclude=/usr/share/man/*' '--dpkgopt=path-exclude=/usr/share/info/*' \
+    '--dpkgopt=path-exclude=/usr/share/doc/*' '--dpkgopt=path-include=/usr/share/doc/*/copyright' \
+    '--dpkgopt=path-exclude=/usr/share/locale/*' '--dpkgopt=path-include=/usr/share/locale/locale.alias'
+}
+export -f debian_slim_options
+
 # The shared Debian base: minbase with the few tools the images need (iptables for istio-init,
 # curl for in-mesh checks). Documentation and translations are left out, copyright files kept.
 # The host's CA bundle replaces Debian's, so builds on top of the base reach the registries.
@@ -146,12 +157,10 @@ fi
 # shellcheck disable=SC2016
 build_base() {
   rm -rf "$base_dir" && mkdir -p "$base_dir"
-  mmdebstrap --quiet --format=tar --variant=minbase --include=ca-certificates,curl,iptables,iproute2 \
+  local slim
+  mapfile -t slim < <(debian_slim_options)
+  mmdebstrap --quiet --format=tar "${slim[@]}" --include=ca-certificates,curl,iptables,iproute2 \
     --hook-dir=/usr/share/mmdebstrap/hooks/maybe-merged-usr \
-    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
-    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-    --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
-    --skip=output/dev \
     --customize-hook="cp '$host_ca' \"\$1/etc/ssl/certs/ca-certificates.crt\"" \
     --customize-hook=': > "$1/etc/resolv.conf"; echo localhost > "$1/etc/hostname"' \
     "$DEBIAN_SUITE" "$base_dir/rootfs.tar.partial" \

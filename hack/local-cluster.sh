@@ -69,6 +69,15 @@ running() {
     kubectl --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1
 }
 
+# Both kinds of cluster run the control plane built by install-tools.sh.
+control_plane_binaries=(
+  --etcd-binary "$OKE_ISTIO_TOOLS/etcd"
+  --kube-apiserver-binary "$OKE_ISTIO_TOOLS/kube-apiserver"
+  --kube-controller-manager-binary "$OKE_ISTIO_TOOLS/kube-controller-manager"
+  --kube-scheduler-binary "$OKE_ISTIO_TOOLS/kube-scheduler"
+  --kwok-controller-binary "$OKE_ISTIO_TOOLS/kwok"
+)
+
 up() {
   if [ -f "$state/real-node" ] && running; then
     log "cluster $name has a real node: use up-real, or hack/local-cluster.sh down $name first"
@@ -86,11 +95,7 @@ up() {
     # control plane dials leaves this machine.
     kwokctl create cluster --name "$name" --runtime binary \
       --kubeconfig "$kubeconfig" \
-      --etcd-binary "$OKE_ISTIO_TOOLS/etcd" \
-      --kube-apiserver-binary "$OKE_ISTIO_TOOLS/kube-apiserver" \
-      --kube-controller-manager-binary "$OKE_ISTIO_TOOLS/kube-controller-manager" \
-      --kube-scheduler-binary "$OKE_ISTIO_TOOLS/kube-scheduler" \
-      --kwok-controller-binary "$OKE_ISTIO_TOOLS/kwok" \
+      "${control_plane_binaries[@]}" \
       --extra-args "kube-apiserver=disable-admission-plugins=MutatingAdmissionWebhook,ValidatingAdmissionWebhook" \
       --extra-args "kwok-controller=cidr=127.64.0.1/16" \
       --extra-args "kwok-controller=node-ip=127.0.0.1" \
@@ -174,11 +179,7 @@ up_real() {
   log "starting cluster $name for a real node (Kubernetes $KUBERNETES_VERSION, kwok $KWOK_VERSION, node IP $node_ip)"
   kwokctl create cluster --name "$name" --runtime binary --config "$state/kwokctl.yaml" \
     --kubeconfig "$kubeconfig" \
-    --etcd-binary "$OKE_ISTIO_TOOLS/etcd" \
-    --kube-apiserver-binary "$OKE_ISTIO_TOOLS/kube-apiserver" \
-    --kube-controller-manager-binary "$OKE_ISTIO_TOOLS/kube-controller-manager" \
-    --kube-scheduler-binary "$OKE_ISTIO_TOOLS/kube-scheduler" \
-    --kwok-controller-binary "$OKE_ISTIO_TOOLS/kwok" \
+    "${control_plane_binaries[@]}" \
     --wait 120s >"$state/create.log" 2>&1 || { cat "$state/create.log" >&2; down_control_plane; exit 1; }
   log "control plane up in $(elapsed "$start")"
   if ! OKE_ISTIO_NODE_IP=$node_ip "$real_node" start "$kubeconfig" "$name"; then

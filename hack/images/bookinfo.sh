@@ -32,13 +32,10 @@ chmod -R u+w,go-w,a+rX "$apps" "$IMAGES_WORK/ratings-build"
 
 # Commands run inside the new root filesystem get a clean environment.
 in_root='chroot "$1" env -i HOME=/root LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-mmdebstrap --quiet --format=tar --variant=minbase \
+mapfile -t slim < <(debian_slim_options)
+mmdebstrap --quiet --format=tar "${slim[@]}" \
   --include=ca-certificates,curl,ruby,ruby-webrick,nodejs,npm,python3,python3-pip \
   --hook-dir=/usr/share/mmdebstrap/hooks/maybe-merged-usr \
-  --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
-  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-  --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
-  --skip=output/dev \
   --customize-hook="cp '$host_ca' \"\$1/etc/ssl/certs/ca-certificates.crt\"" \
   --customize-hook="cp -a '$IMAGES_WORK/ratings-build' \"\$1/opt/microservices\"" \
   --customize-hook="$in_root sh -ec 'cd /opt/microservices && timeout 600 npm install --omit=dev --no-audit --no-fund --no-update-notifier --cafile /etc/ssl/certs/ca-certificates.crt'" \

@@ -130,13 +130,11 @@ fetch_artifacts() {
 # The host's /etc/resolv.conf and /etc/hostname, which mmdebstrap copies in, are removed, and no
 # /dev is packed (mmdebstrap would add device nodes): the container runtime provides all three.
 # The hooks' $1 (the chroot) is expanded by mmdebstrap; --include takes a comma-separated list.
+mapfile -t slim < <(debian_slim_options)
 # shellcheck disable=SC2016,SC2054
 jre_args=(
-  --variant=minbase --include=openjdk-17-jre-headless,ca-certificates --skip=output/dev
+  "${slim[@]}" --include=openjdk-17-jre-headless,ca-certificates
   --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
-  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright'
-  --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*'
-  --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-include=/usr/share/locale/locale.alias'
   --essential-hook='mkdir -p "$1/usr/share/man/man1"'
   --customize-hook='echo "default:x:1001:0:Open Liberty:/home/default:/usr/sbin/nologin" >>"$1/etc/passwd"'
   --customize-hook='rm -f "$1/etc/resolv.conf" "$1/etc/hostname"'
