@@ -16,7 +16,7 @@ from ansible_collections.oke.istio.plugins.module_utils._errors import (
 )
 from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, Change, ObjectRef
 from ansible_collections.oke.istio.plugins.module_utils._k8s.client import ApiException, get_resource, list_items
-from ansible_collections.oke.istio.plugins.module_utils._mesh import probe, probe_options, scenarios
+from ansible_collections.oke.istio.plugins.module_utils._mesh import probe, probe_options, scenario_objects, scenarios
 
 
 def _read(client, api_version, kind, namespace, name):
@@ -147,14 +147,14 @@ def run_scenario(module):
     result = {"scenario": scenario.name, "api": scenario.api}
     if params["state"] == "absent":
         refs = [ObjectRef(api_version, kind, name, scenario.namespace)
-                for api_version, kind, name in scenarios.removal_refs(scenario)]
+                for api_version, kind, name in scenario_objects.removal_refs(scenario)]
         ours, foreign = _split_ours(applier, refs)
         changes = applier.delete(ours, check_mode=module.check_mode, wait=params["wait"], timeout=params["wait_timeout"])
         changes += [Change(ref, None, "none", note="left alone: not applied by mesh_scenario") for ref in foreign]
         result.update(_summary(changes))
         return result
     service = _check_references(client, scenario, module.warn)
-    manifests = scenarios.render(scenario, service)
+    manifests = scenario_objects.render(scenario, service)
     changes = applier.apply(manifests, check_mode=module.check_mode, timeout=params["wait_timeout"])
     if params["purge"]:
         purge = _purge_refs(client, scenario, manifests)

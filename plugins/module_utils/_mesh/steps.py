@@ -15,7 +15,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
-from ansible_collections.oke.istio.plugins.module_utils._mesh import probe_options, scenarios
+from ansible_collections.oke.istio.plugins.module_utils._mesh import probe_options, scenario_objects, scenarios
 
 STEP_KEYS = ("name", "scenarios", "verify")
 # A scenario of a step: mesh_scenario's options, except those the steps share (namespace, api_version, waits).
@@ -70,7 +70,7 @@ def _scenario(step, path, entry, namespace, api_version, services):
         checked = scenarios.validate(params)
     except ValidationError as exc:
         _fail(step, path, entry, exc.details.get("parameter"), exc.msg)
-    return [(kind, name) for _api_version, kind, name in scenarios.removal_refs(checked)]
+    return [(kind, name) for _api_version, kind, name in scenario_objects.removal_refs(checked)]
 
 
 def _check(step, path, check, namespace, client_selector, attempts):

@@ -9,7 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
-from ansible_collections.oke.istio.plugins.module_utils._mesh import scenarios
+from ansible_collections.oke.istio.plugins.module_utils._mesh import scenario_objects, scenarios
 from ansible_collections.oke.istio.plugins.module_utils._mesh.durations import gateway_api_duration, parse_duration
 
 SERVICE = {"spec": {"selector": {"app": "reviews"},
@@ -22,7 +22,7 @@ def render(live=None, **params):
     """Validate and render ``params``; ``live`` is the Service as the cluster returns it."""
     params.setdefault("namespace", "bookinfo")
     params.setdefault("service", "reviews")
-    return scenarios.render(scenarios.validate(params), live or SERVICE)
+    return scenario_objects.render(scenarios.validate(params), live or SERVICE)
 
 
 def by_kind(objects):
@@ -230,10 +230,10 @@ def test_removal_refs_match_what_render_produces():
     for params in cases:
         params.update(namespace="bookinfo", service="reviews")
         rendered = sorted((o["apiVersion"], o["kind"], o["metadata"]["name"])
-                          for o in scenarios.render(scenarios.validate(params), SERVICE))
+                          for o in scenario_objects.render(scenarios.validate(params), SERVICE))
         removal = dict((k, v) for k, v in params.items()
                        if k in ("scenario", "namespace", "service", "api", "subsets", "subset", "name"))
-        assert sorted(scenarios.removal_refs(scenarios.validate(removal, removal=True))) == rendered, params
+        assert sorted(scenario_objects.removal_refs(scenarios.validate(removal, removal=True))) == rendered, params
 
 
 # -- validation: every error names its parameter ----------------------------------------------------
