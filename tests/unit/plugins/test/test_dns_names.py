@@ -11,13 +11,10 @@ import os
 
 import pytest
 
-from ansible_collections.oke.istio.plugins.test.dns_host import TestModule as HostTests
-from ansible_collections.oke.istio.plugins.test.dns_label import TestModule as LabelTests
-from ansible_collections.oke.istio.plugins.test.dns_subdomain import TestModule as SubdomainTests
+from ansible_collections.oke.istio.plugins.test.dns_names import TestModule as DnsNameTests
 
-dns_label = LabelTests().tests()["dns_label"]
-dns_subdomain = SubdomainTests().tests()["dns_subdomain"]
-dns_host = HostTests().tests()["dns_host"]
+TESTS = DnsNameTests().tests()
+dns_label, dns_subdomain, dns_host = TESTS["dns_label"], TESTS["dns_subdomain"], TESTS["dns_host"]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 
 
