@@ -25,15 +25,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import uuid
 
 try:
-    from http.server import BaseHTTPRequestHandler
     from urllib.parse import parse_qs, urlsplit
 except ImportError:  # pragma: no cover - Python 2 has no tests here
-    BaseHTTPRequestHandler = object
+    pass
 
-from ansible_collections.oke.istio.tests.servers.oke_api import COMPARTMENT, LocalOciServer
+from ansible_collections.oke.istio.tests.servers.oke_api import COMPARTMENT, LocalOciServer, OciHandler
 
 APM_BASE = "/20200630"
 LOGGING_BASE = "/20200531"
@@ -102,7 +100,7 @@ def _logging(state, handler, method, parts, query, body):
         state.log_groups[group_id] = {"id": group_id, "compartmentId": body["compartmentId"], "displayName": body["displayName"],
                                       "description": body.get("description"), "lifecycleState": "ACTIVE",
                                       "timeCreated": NOW, "timeLastModified": NOW, "freeformTags": {}, "definedTags": {}}
-        return handler._send(202, None, {"opc-work-request-id": state.work_request("CREATE_LOG_GROUP", "loggroup", group_id)})
+        return handler._send(202, None, headers={"opc-work-request-id": state.work_request("CREATE_LOG_GROUP", "loggroup", group_id)})
     if len(parts) == 3 and parts[0] == "logGroups" and parts[2] == "logs":
         if parts[1] not in state.log_groups:
             return handler._send(404, {"code": "NotAuthorizedOrNotFound", "message": "log group not found"})
@@ -115,7 +113,7 @@ def _logging(state, handler, method, parts, query, body):
                               "lifecycleState": "ACTIVE", "logType": body["logType"], "compartmentId": COMPARTMENT,
                               "retentionDuration": body.get("retentionDuration", 30), "timeCreated": NOW,
                               "timeLastModified": NOW, "freeformTags": {}, "definedTags": {}}
-        return handler._send(202, None, {"opc-work-request-id": state.work_request("CREATE_LOG", "log", log_id)})
+        return handler._send(202, None, headers={"opc-work-request-id": state.work_request("CREATE_LOG", "log", log_id)})
     if parts == ["unifiedAgentConfigurations"] and method == "GET":
         if query.get("compartmentId", [None])[0] != COMPARTMENT:
             return handler._send(404, {"code": "NotAuthorizedOrNotFound", "message": "compartment not found"})
@@ -126,7 +124,7 @@ def _logging(state, handler, method, parts, query, body):
         config_id = state.new_id("unifiedagentconfiguration")
         state.agent_configs[config_id] = dict(body, id=config_id, lifecycleState="ACTIVE", configurationState="VALID",
                                               timeCreated=NOW, timeLastModified=NOW)
-        return handler._send(202, None, {"opc-work-request-id": state.work_request(
+        return handler._send(202, None, headers={"opc-work-request-id": state.work_request(
             "CREATE_CONFIGURATION", "unifiedagentconfiguration", config_id)})
     if len(parts) == 2 and parts[0] == "unifiedAgentConfigurations":
         config = state.agent_configs.get(parts[1])
@@ -135,7 +133,7 @@ def _logging(state, handler, method, parts, query, body):
         if method == "GET":
             return handler._send(200, config)
         config.update(body)
-        return handler._send(202, None, {"opc-work-request-id": state.work_request(
+        return handler._send(202, None, headers={"opc-work-request-id": state.work_request(
             "UPDATE_CONFIGURATION", "unifiedagentconfiguration", parts[1])})
     if len(parts) == 2 and parts[0] == "workRequests" and parts[1] in state.work_requests:
         return handler._send(200, state.work_requests[parts[1]])
@@ -143,24 +141,7 @@ def _logging(state, handler, method, parts, query, body):
 
 
 def _handler(state, key):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def _send(self, status, body, headers=None):
-            data = json.dumps(body).encode("utf-8") if body is not None else b""
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.send_header("opc-request-id", uuid.uuid4().hex.upper())
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-            return True
-
+    class Handler(OciHandler):
         def do_POST(self):
             self.do_GET("POST")
 

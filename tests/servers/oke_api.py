@@ -276,24 +276,29 @@ class OkeState(object):
         return addon
 
 
+class OciHandler(BaseHTTPRequestHandler):
+    """What every OCI stand-in answers with: JSON (or given bytes), and an opc-request-id as OCI sends."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # keep pytest output clean
+        pass
+
+    def _send(self, status, body, content_type="application/json", headers=None):
+        data = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
+        self.send_response(status)
+        self.send_header("content-type", content_type)
+        self.send_header("content-length", str(len(data)))
+        self.send_header("opc-request-id", uuid.uuid4().hex.upper())
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+        return True
+
+
 def _handler(state, key):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):  # keep pytest output clean
-            pass
-
-        def _send(self, status, body, content_type="application/json", headers=None):
-            data = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
-            self.send_response(status)
-            self.send_header("content-type", content_type)
-            self.send_header("content-length", str(len(data)))
-            self.send_header("opc-request-id", uuid.uuid4().hex.upper())
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(OciHandler):
         def _error(self, status, code, message):
             self._send(status, {"code": code, "message": message})
 
