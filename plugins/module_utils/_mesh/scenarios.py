@@ -14,6 +14,9 @@ __metaclass__ = type
 
 import re
 
+from ansible.module_utils.common.text.converters import to_native
+from ansible.module_utils.common.validation import check_required_if
+
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._mesh.durations import check_int, check_percentage, parse_duration
 from ansible_collections.oke.istio.plugins.module_utils._names import is_dns_label, is_dns_subdomain
@@ -54,6 +57,9 @@ SCENARIOS = {
     ),
 }
 
+# What each scenario needs to be applied, in Ansible's required_if form.
+REQUIRED_IF = [("scenario", name, list(spec["requires"])) for name, spec in sorted(SCENARIOS.items())]
+
 # Every option a scenario may use; any other scenario rejects it, so a typo cannot go unnoticed.
 SCENARIO_OPTIONS = (
     "subsets", "subset", "weights", "match", "match_subset", "uri_prefixes", "rewrite_uri", "gateways", "hosts",
@@ -91,11 +97,15 @@ class Scenario(object):
         return dict(self.subsets)[name]
 
 
-def _need(params, scenario, option):
-    value = params.get(option)
-    if value is None or value == [] or value == {} or value == "":
-        raise ValidationError("scenario %s needs %s" % (scenario, option), parameter=option)
-    return value
+def _check_required(params, scenario):
+    """The catalogue's ``requires`` as Ansible's required_if (an empty list or mapping counts as missing); the
+    module's argument spec cannot hold it, because removing a scenario needs none of them."""
+    given = dict((key, value) for key, value in params.items() if value not in (None, [], {}, ""))
+    try:
+        check_required_if(REQUIRED_IF, given)
+    except TypeError as exc:
+        missing = [option for option in SCENARIOS[scenario]["requires"] if option not in given]
+        raise ValidationError(to_native(exc), parameter=missing[0])
 
 
 def _check_name(value, option, valid=is_dns_label):
@@ -264,8 +274,8 @@ def validate(params, removal=False):
             "%s do(es) not apply to scenario %s (it uses: %s)" % (", ".join(unused), name, ", ".join(spec["uses"])),
             parameter=unused[0],
         )
-    for option in () if removal else spec["requires"]:
-        _need(params, name, option)
+    if not removal:
+        _check_required(params, name)
     api_version = params.get("api_version") or ISTIO_API_VERSIONS[0]
     if api_version not in ISTIO_API_VERSIONS:
         raise ValidationError(

@@ -327,3 +327,20 @@ def test_durations():
     assert gateway_api_duration(3) == "3s"
     assert gateway_api_duration(180) == "3m"
     assert gateway_api_duration(7200) == "2h"
+
+
+@pytest.mark.parametrize("name, given, missing", [
+    ("weighted", {"subsets": ["v1", "v2"]}, "weights"),
+    ("header_route", {"subsets": ["v1", "v2"], "subset": "v1"}, "match, match_subset"),
+    ("rewrite", {"uri_prefixes": ["/"], "gateways": ["gw"], "rewrite_uri": ""}, "rewrite_uri"),
+    ("circuit_breaker", {"subsets": ["v1"], "circuit_breaker": {}}, "circuit_breaker"),
+])
+def test_what_a_scenario_requires_is_ansibles_required_if_from_the_catalogue(name, given, missing):
+    assert ("scenario", name, list(scenarios.SCENARIOS[name]["requires"])) in scenarios.REQUIRED_IF
+    params = dict(given, scenario=name, service="reviews", namespace="bookinfo")
+    with pytest.raises(ValidationError) as info:
+        scenarios.validate(params)
+    assert info.value.msg == "scenario is %s but all of the following are missing: %s" % (name, missing)
+    assert info.value.details["parameter"] == missing.split(", ")[0]
+    # Removing a scenario names its objects only: none of its requirements are needed.
+    assert scenarios.validate(dict(scenario=name, service="reviews", namespace="bookinfo"), removal=True).name == name
