@@ -66,7 +66,6 @@ ARGUMENT_SPEC = dict(
     attempts=dict(type="int", default=1),
     attempt_delay=dict(type="float", default=3),
 )
-OPTIONS = tuple(ARGUMENT_SPEC) + ("count_inbound",)
 
 
 def _unsupported(params, spec, path):
