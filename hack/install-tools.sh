@@ -7,7 +7,8 @@
 #                 kubectl and envoy wheels)
 #   Go builds     control plane (kube-apiserver/-controller-manager/-scheduler, etcd, kwok),
 #                 real node (kubelet, kube-proxy, containerd + shim + ctr, CoreDNS),
-#                 Istio (istioctl, pilot-discovery, pilot-agent), image tooling (oke-image, go-httpbin, fortio)
+#                 Istio (istioctl, pilot-discovery, pilot-agent), image tooling (oke-image, go-httpbin, fortio),
+#                 the real node's observability addons (Prometheus, Jaeger)
 #   Debian        the real node's host packages (runc, CNI plugins, iptables, conntrack, mmdebstrap;
 #                 maven and a JDK for Bookinfo's reviews image),
 #                 installed when running as root; without them only kwok clusters can run
@@ -94,6 +95,10 @@ istio_ldflags="-s -w \
  -X istio.io/istio/pkg/version.buildTag=$ISTIO_VERSION \
  -X istio.io/istio/pkg/version.buildStatus=Clean \
  -X istio.io/istio/pkg/version.buildHub=docker.io/istio"
+prometheus_ldflags="-s -w -X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION#v} \
+ -X github.com/prometheus/common/version.Revision=$PROMETHEUS_MODULE_VERSION -X github.com/prometheus/common/version.Branch=HEAD"
+jaeger_ldflags="-s -w -X github.com/jaegertracing/jaeger/internal/version.latestVersion=v$JAEGER_VERSION \
+ -X github.com/jaegertracing/jaeger/internal/version.commitSHA=$JAEGER_MODULE_VERSION"
 # Two lanes of Go builds run side by side: each build keeps both cores busy only part of the time (loading
 # packages, linking one binary at a time), so a second lane fills the gaps. A module's builds stay in one lane, so
 # they share its compiled packages instead of compiling them twice at once.
@@ -106,6 +111,10 @@ lane_kubernetes() {
   # lists of client-go >= 1.35; with an older etcd, kwok only sees new pods when it relists.
   go_build etcd "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=$ETCD_VERSION" etcd -- .
   go_build kwok "-s -w" kwok kwokctl -- sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
+  # The metrics addon of the real node (hack/images/prometheus.sh): of the service discoveries only Kubernetes (and
+  # the file, HTTP and static ones, always in), which is all the addon's configuration uses.
+  GO_TAGS="remove_all_sd enable_kubernetes_sd" go_build prometheus "$prometheus_ldflags" prometheus -- \
+    github.com/prometheus/prometheus/cmd/prometheus
 }
 
 lane_istio_and_node() {
@@ -120,6 +129,8 @@ lane_istio_and_node() {
   # CoreDNS with only the plugins of hack/node/Corefile.in (hack/tools/coredns/main.go).
   go_build coredns "-s -w" coredns -- .
   go_build images "-s -w" oke-image go-httpbin fortio -- ./oke-image github.com/mccutchen/go-httpbin/v2/cmd/go-httpbin fortio.org/fortio
+  # The tracing addon of the real node (hack/images/jaeger.sh).
+  go_build jaeger "$jaeger_ldflags" jaeger -- github.com/jaegertracing/jaeger/cmd/jaeger
 }
 
 # background NAME COMMAND...: runs COMMAND as a job; wait_all fails naming each job that failed.

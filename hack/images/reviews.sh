@@ -21,10 +21,11 @@
 #   The minified runtime depends only on the Liberty version and server.xml, so it is cached.
 # - Java: Debian's openjdk-17-jre-headless (HotSpot) from an mmdebstrap'ed $DEBIAN_SUITE instead of
 #   Semeru; same Java level as upstream's java17 image, from the archive we can reach and that
-#   gets security updates. Built once per suite/package list and cached.
+#   gets security updates. Built once per suite/package list and cached (java_base of
+#   hack/build-images.sh); the Zipkin image runs on the same layer.
 # - Maven runs on the host (its TLS trust is the host JVM's, which Debian keeps in step with
 #   /etc/ssl/certs) with its local repository under $OKE_ISTIO_CACHE, so downloads are kept
-#   between runs; every artifact is checked against the SHA-256 pinned below. Nothing is fetched
+#   between runs; every artifact is checked against the SHA-256 pinned below (maven_artifacts). Nothing is fetched
 #   from inside a chroot: mmdebstrap downloads with the host's apt over plain HTTP (the packages
 #   are verified by the archive's signatures), so the image carries Debian's CA bundle only.
 #
@@ -66,120 +67,24 @@ fi
 export JAVA_HOME
 
 work=$IMAGES_WORK/reviews
-m2=$OKE_ISTIO_CACHE/maven/repository
-mkdir -p "$out" "$work" "$m2"
+mkdir -p "$out" "$work"
 # Fixed timestamps make the war and the application layer byte-identical from run to run.
 epoch=${SOURCE_DATE_EPOCH:-946684800}
 
-# --- Inputs from Maven Central, pinned ---------------------------------------------------------
-# groupId:artifactId:version[:type] and the SHA-256 of the file. A version bump in versions.env
-# fails here until the new digest is pinned (take it from a download checked against Central's
-# .sha1, which Maven verifies with --strict-checksums).
-declare -A sha256=(
-  [javax.ws.rs:javax.ws.rs-api:2.0]=ca88fcb9ce85aac4f77e42eac486aa7fde6ead6a545d74ccef6089241c84db53
-  [javax.json:javax.json-api:1.0]=1924ecfef6e9ba57c4425cf4b278192950037e5ca65d7d2d77e7d87ddaef8738
-  [io.openliberty:openliberty-runtime:24.0.0.12:zip]=65d807b3657c4fb3c12edc64a25470ab6bdd7546b6a9b444b3d53502f5f801d9
-)
-jaxrs_api=javax.ws.rs:javax.ws.rs-api:2.0
-jsonp_api=javax.json:javax.json-api:1.0
-liberty=io.openliberty:openliberty-runtime:$OPENLIBERTY_VERSION:zip
-# Pinned plugin version: Maven 3.8's default maven-dependency-plugin is years old.
-dependency_plugin=org.apache.maven.plugins:maven-dependency-plugin:3.6.1
-
-# m2_path COORDS: where the artifact lives in the local repository.
-m2_path() {
-  local g a v t
-  IFS=: read -r g a v t <<<"$1"
-  printf '%s/%s/%s/%s/%s-%s.%s' "$m2" "${g//.//}" "$a" "$v" "$a" "$v" "${t:-jar}"
-}
-# verified COORDS: prints the artifact's path once its digest matches the pin.
-verified() {
-  local path want got
-  path=$(m2_path "$1")
-  want=${sha256[$1]:-}
-  [ -n "$want" ] || { log "no SHA-256 pinned for $1 in $0"; return 1; }
-  got=$(sha256sum "$path" | cut -d' ' -f1)
-  [ "$got" = "$want" ] || { log "$path: SHA-256 $got, expected $want"; return 1; }
-  printf '%s\n' "$path"
-}
-fetch_artifacts() {
-  local deps=() c g a v t
-  for c in "$@"; do
-    IFS=: read -r g a v t <<<"$c"
-    deps+=("<dependency><groupId>$g</groupId><artifactId>$a</artifactId><version>$v</version><type>${t:-jar}</type></dependency>")
-  done
-  mkdir -p "$work/maven"
-  printf '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>%s%s</project>\n' \
-    '<groupId>local.oke-istio</groupId><artifactId>reviews-inputs</artifactId><version>1</version><packaging>pom</packaging>' \
-    "<dependencies>${deps[*]}</dependencies>" >"$work/maven/pom.xml"
-  if ! mvn -B --strict-checksums -f "$work/maven/pom.xml" -Dmaven.repo.local="$m2" \
-    "$dependency_plugin:resolve" -DexcludeTransitive=true >"$work/maven.log" 2>&1; then
-    log "Maven could not fetch them; the end of $work/maven.log:"
-    tail -n 30 "$work/maven.log" >&2
-    return 1
-  fi
-}
-
-# --- Java runtime base layer (Debian) ----------------------------------------------------------
-# minbase + the headless JRE, without docs, man pages and translations. User 1001 in group 0 is
-# upstream's `default` user (group 0 so that any uid in group 0 can write what it may write).
-# /usr is merged by mmdebstrap's merged-usr hook (debootstrap's way, as Debian's own images are);
-# otherwise apt satisfies init-system-helpers with usrmerge, which brings all of perl (~50 MB).
-# The JRE's postinst registers its man pages with update-alternatives, which fails when
-# /usr/share/man/man1 is missing, so that one directory is created before packages install.
-# The host's /etc/resolv.conf and /etc/hostname, which mmdebstrap copies in, are removed, and no
-# /dev is packed (mmdebstrap would add device nodes): the container runtime provides all three.
-# The hooks' $1 (the chroot) is expanded by mmdebstrap; --include takes a comma-separated list.
-mapfile -t slim < <(debian_slim_options)
-# shellcheck disable=SC2016,SC2054
-jre_args=(
-  "${slim[@]}" --include=openjdk-17-jre-headless,ca-certificates
-  --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
-  --essential-hook='mkdir -p "$1/usr/share/man/man1"'
-  --customize-hook='echo "default:x:1001:0:Open Liberty:/home/default:/usr/sbin/nologin" >>"$1/etc/passwd"'
-  --customize-hook='rm -f "$1/etc/resolv.conf" "$1/etc/hostname"'
-  "$DEBIAN_SUITE"
-)
-jre=$OKE_ISTIO_CACHE/build/reviews-jre-$(printf '%s\n' "${jre_args[@]}" rootfs.tar.gz | sha256sum | cut -c1-12)
-jre_pid=
-# On any exit, stop a base-layer build still running: mmdebstrap finishes its current apt/dpkg
-# step, then unmounts and removes its chroot.
-# Its chroot lives under the scratch directory, so that nothing is left in /tmp even when it is
-# stopped before it has set up its own cleanup.
-jre_tmpdir=$work/mmdebstrap
-stop_jre() {
-  if [ -n "$jre_pid" ]; then
-    kill "$jre_pid" 2>/dev/null || true
-    wait "$jre_pid" 2>/dev/null || true
-    rm -rf "$jre.tmp.$$"
-    rm -rf --one-file-system "$jre_tmpdir"
-  fi
-}
-trap stop_jre EXIT
-if [ ! -f "$jre/.complete" ]; then
-  # The slowest step, and mostly download: it runs while the rest builds. It is kept compressed,
-  # as the images carry it, so that writing an image does not compress 300 MB again.
-  log "Debian $DEBIAN_SUITE + openjdk-17-jre-headless base layer (first time only) ..."
-  jre_start=$SECONDS
-  rm -rf "$jre.tmp.$$" && mkdir -p "$jre.tmp.$$" "$jre_tmpdir"
-  TMPDIR=$jre_tmpdir mmdebstrap --quiet "${jre_args[@]}" "$jre.tmp.$$/rootfs.tar.gz" >"$work/jre.log" 2>&1 &
-  jre_pid=$!
-fi
+# --- Inputs ------------------------------------------------------------------------------------
+# The two APIs and the Liberty runtime from Maven Central, each checked against its SHA-256 (maven_artifacts of
+# hack/build-images.sh), and the shared Java runtime layer (java_base).
+mapfile -t inputs < <(maven_artifacts \
+  javax.ws.rs:javax.ws.rs-api:2.0=ca88fcb9ce85aac4f77e42eac486aa7fde6ead6a545d74ccef6089241c84db53 \
+  javax.json:javax.json-api:1.0=1924ecfef6e9ba57c4425cf4b278192950037e5ca65d7d2d77e7d87ddaef8738 \
+  "io.openliberty:openliberty-runtime:$OPENLIBERTY_VERSION:zip=65d807b3657c4fb3c12edc64a25470ab6bdd7546b6a9b444b3d53502f5f801d9")
+[ "${#inputs[@]}" = 3 ] || { log "the Maven Central inputs could not be fetched"; exit 1; }
+jaxrs=${inputs[0]} jsonp=${inputs[1]} liberty_zip=${inputs[2]}
+jre=$(java_base)
 
 # --- Application war ---------------------------------------------------------------------------
-inputs=("$jaxrs_api" "$jsonp_api" "$liberty")
-missing=()
-for c in "${inputs[@]}"; do
-  [ -n "${sha256[$c]:-}" ] || { log "no SHA-256 pinned for $c in $0"; exit 1; }
-  [ -f "$(m2_path "$c")" ] || missing+=("$c")
-done
-if [ "${#missing[@]}" != 0 ]; then
-  step "fetching ${missing[*]} from Maven Central" fetch_artifacts "${missing[@]}"
-fi
 build_war() {
-  local b=$work/war jaxrs jsonp sources
-  jaxrs=$(verified "$jaxrs_api")
-  jsonp=$(verified "$jsonp_api")
+  local b=$work/war sources
   mapfile -t sources < <(find "$src/reviews-application/src/main/java" -name '*.java' | sort)
   rm -rf "$b" && mkdir -p "$b/classes" "$b/root/WEB-INF/classes"
   javac --release 8 -nowarn -encoding UTF-8 -d "$b/classes" -cp "$jaxrs:$jsonp" "${sources[@]}"
@@ -191,10 +96,9 @@ build_war() {
 step "compiling reviews-application-1.0.war" build_war
 
 # --- Minified Open Liberty runtime -------------------------------------------------------------
-liberty_dir=$OKE_ISTIO_CACHE/build/reviews-liberty-$(printf '%s\n' "$liberty" | cat - "$server_xml" | sha256sum | cut -c1-12)
+liberty_dir=$OKE_ISTIO_CACHE/build/reviews-liberty-$(printf '%s\n' "io.openliberty:openliberty-runtime:$OPENLIBERTY_VERSION:zip" | cat - "$server_xml" | sha256sum | cut -c1-12)
 build_liberty() {
-  local tmp=$liberty_dir.tmp.$$ full=$work/liberty-full zip
-  zip=$(verified "$liberty")
+  local tmp=$liberty_dir.tmp.$$ full=$work/liberty-full zip=$liberty_zip
   rm -rf "$tmp" "$full" && mkdir -p "$tmp" "$full"
   unzip -q "$zip" -d "$full"
   mkdir -p "$full/wlp/usr/servers/defaultServer"
@@ -231,22 +135,6 @@ build_layer() {
 }
 step "assembling the Liberty application layer" build_layer
 
-if [ -n "$jre_pid" ]; then
-  if ! wait "$jre_pid"; then
-    jre_pid=
-    log "building the base layer failed; the end of $work/jre.log:"
-    tail -n 30 "$work/jre.log" >&2
-    rm -rf "$jre.tmp.$$"
-    rm -rf --one-file-system "$jre_tmpdir"
-    exit 1
-  fi
-  jre_pid=
-  rm -rf --one-file-system "$jre_tmpdir"
-  touch "$jre.tmp.$$/.complete"
-  rm -rf "$jre" && mv "$jre.tmp.$$" "$jre"
-  log "Debian $DEBIAN_SUITE + openjdk-17-jre-headless base layer: done in $((SECONDS - jre_start)) s"
-fi
-
 # --- Images ------------------------------------------------------------------------------------
 # Without a bound, HotSpot sizes its heap at a quarter of the node's memory (bookinfo.yaml sets no
 # limits) and keeps what it took: three reviews pods would claim most of a small node. The service
@@ -266,7 +154,7 @@ build_images() {
     esac
     oke-image --out "$out/examples-bookinfo-reviews-v$v.tar" \
       --ref "registry.istio.io/release/examples-bookinfo-reviews-v$v:$BOOKINFO_IMAGE_TAG" \
-      --layer "$jre/rootfs.tar.gz" --layer "$work/layer" \
+      --layer "$jre" --layer "$work/layer" \
       --env JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64 \
       --env WLP_OUTPUT_DIR=/opt/ol/wlp/output --env LOG_DIR=/logs --env SERVERDIRNAME=reviews \
       --env "JVM_ARGS=$jvm_args" \

@@ -23,7 +23,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 HACK = os.path.join(ROOT, "hack")
 RECIPES = sorted(name[:-3] for name in os.listdir(os.path.join(HACK, "images")) if name.endswith(".sh"))
 # The tools the recipes run, by the build directory hack/install-tools.sh puts them in.
-TOOLS = (("oke-image", "images-aaaa"), ("pilot-agent", "istioctl-aaaa"), ("go-httpbin", "images-aaaa"), ("fortio", "images-aaaa"))
+TOOLS = (("oke-image", "images-aaaa"), ("pilot-agent", "istioctl-aaaa"), ("go-httpbin", "images-aaaa"), ("fortio", "images-aaaa"),
+         ("prometheus", "prometheus-aaaa"), ("jaeger", "jaeger-aaaa"))
 
 
 @pytest.fixture
@@ -150,9 +151,17 @@ PY
 """
 
 
-def run_recipe(tmp_path, name, tools):
+def build_images_function(name):
+    """The text of one of the functions hack/build-images.sh exports for the recipes."""
+    with open(os.path.join(HACK, "build-images.sh")) as stream:
+        text = stream.read()
+    return re.search(r"^%s\(\) \{\n.*?^\}\n" % re.escape(name), text, re.S | re.M).group(0)
+
+
+def run_recipe(tmp_path, name, tools, functions=(), stubs=None, env_extra=None):
     """Runs hack/images/NAME.sh as build-images.sh would, with fake tools (NAME: content) and an
-    oke-image that records what it was asked to write."""
+    oke-image that records what it was asked to write; ``functions`` are build-images.sh's own, ``stubs`` stand-ins
+    for others (NAME: body)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for tool, content in dict(tools, **{"oke-image": FAKE_OKE_IMAGE}).items():
@@ -166,6 +175,12 @@ def run_recipe(tmp_path, name, tools):
         pins = dict(re.findall(r"^([A-Z_]+)=(\S+)$", stream.read(), re.M))
     env = dict(os.environ, PATH=str(bin_dir) + os.pathsep + os.environ["PATH"], IMAGES_WORK=str(work),
                RECORD=str(tmp_path / "record.json"), **pins)
+    env.update(env_extra or {})
+    # Exported bash functions, as build-images.sh's `export -f` passes them.
+    for function in functions:
+        env["BASH_FUNC_%s%%%%" % function] = "() " + build_images_function(function).split("() ", 1)[1].rstrip("\n")
+    for function, body in (stubs or {}).items():
+        env["BASH_FUNC_%s%%%%" % function] = "() { %s; }" % body
     subprocess.check_call(["bash", os.path.join(HACK, "images", name + ".sh"), str(out)], env=env)
     with open(str(tmp_path / "record.json")) as stream:
         record = json.load(stream)
@@ -192,3 +207,83 @@ def test_fortio_image_is_the_pinned_binary_laid_out_like_upstream(tmp_path):
     assert files["/usr/bin/fortio"]["content"] == u"the fortio binary"
     assert stat.S_IMODE(files["/usr/bin/fortio"]["mode"]) == 0o755
     assert files["/var/lib/fortio"]["dir"]
+
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the recipes set file owners: root only, as build-images.sh")
+
+
+@pytest.fixture
+def debian_base(tmp_path):
+    """A stand-in of the Debian base: only the CA bundle static_root takes from it."""
+    root = tmp_path / "debian"
+    (root / "etc" / "ssl" / "certs").mkdir(parents=True)
+    (root / "etc" / "ssl" / "certs" / "ca-certificates.crt").write_text(u"the CA bundle")
+    subprocess.check_call(["tar", "-C", str(root), "-cf", str(tmp_path / "debian.tar"), "."])
+    return str(tmp_path / "debian.tar")
+
+
+def module_source(tmp_path, module, version, files):
+    """A Go module cache holding ``files`` (path: content) of module@version."""
+    cache = tmp_path / "gomodcache"
+    for path, content in files.items():
+        target = cache / ("%s@%s" % (module, version)) / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+    return str(cache)
+
+
+@needs_root
+def test_prometheus_image_is_the_pinned_binary_laid_out_like_upstream(tmp_path, debian_base):
+    with open(os.path.join(HACK, "versions.env")) as stream:
+        module = re.search(r"^PROMETHEUS_MODULE_VERSION=(\S+)$", stream.read(), re.M).group(1)
+    cache = module_source(tmp_path, "github.com/prometheus/prometheus", module, {
+        "documentation/examples/prometheus.yml": u"scrape_configs: []\n", "LICENSE": u"Apache", "NOTICE": u"notice"})
+    pins, options, layers, out = run_recipe(tmp_path, "prometheus", {"prometheus": u"the prometheus binary"},
+                                            functions=["static_root"],
+                                            env_extra={"DEBIAN_BASE": debian_base, "GOMODCACHE": cache})
+    assert options["--ref"] == ["docker.io/prom/prometheus:%s" % pins["PROMETHEUS_VERSION"]]
+    assert pins["PROMETHEUS_MODULE_VERSION"] == "v0.%d%02d.%s" % tuple(
+        [int(p) for p in pins["PROMETHEUS_VERSION"][1:].split(".")[:2]] + [pins["PROMETHEUS_VERSION"].split(".")[2]])
+    assert json.loads(options["--entrypoint"][0]) == ["/bin/prometheus"]
+    assert json.loads(options["--cmd"][0]) == ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]
+    assert options["--user"] == ["65534:65534"] and options["--workdir"] == ["/prometheus"] and options["--expose"] == ["9090"]
+    files = layers[options["--layer"][0]]
+    assert files["/bin/prometheus"]["content"] == u"the prometheus binary"
+    assert files["/etc/prometheus/prometheus.yml"]["content"] == u"scrape_configs: []\n"
+    assert files["/etc/ssl/certs/ca-certificates.crt"]["content"] == u"the CA bundle"
+    assert "nobody:x:65534:65534:" in files["/etc/passwd"]["content"]
+
+
+@needs_root
+def test_jaeger_image_is_the_pinned_binary_laid_out_like_upstream(tmp_path, debian_base):
+    with open(os.path.join(HACK, "versions.env")) as stream:
+        module = re.search(r"^JAEGER_MODULE_VERSION=(\S+)$", stream.read(), re.M).group(1)
+    cache = module_source(tmp_path, "github.com/jaegertracing/jaeger", module,
+                          {"cmd/jaeger/sampling-strategies.json": u"{}"})
+    pins, options, layers, out = run_recipe(tmp_path, "jaeger", {"jaeger": u"the jaeger binary"}, functions=["static_root"],
+                                            env_extra={"DEBIAN_BASE": debian_base, "GOMODCACHE": cache})
+    assert options["--ref"] == ["docker.io/jaegertracing/jaeger:%s" % pins["JAEGER_VERSION"]]
+    # Jaeger v2.N is the module's v1.(N+63).
+    assert int(pins["JAEGER_MODULE_VERSION"].split(".")[1]) == int(pins["JAEGER_VERSION"].split(".")[1]) + 63
+    assert json.loads(options["--entrypoint"][0]) == ["/cmd/jaeger/jaeger-linux"]
+    assert options["--user"] == ["10001"] and "JAEGER_LISTEN_HOST=0.0.0.0" in options["--env"]
+    assert set(options["--expose"]) >= {"4317", "9411", "13133", "16686"}
+    files = layers[options["--layer"][0]]
+    assert files["/cmd/jaeger/jaeger-linux"]["content"] == u"the jaeger binary"
+    assert stat.S_IMODE(files["/cmd/jaeger/jaeger-linux"]["mode"]) == 0o755
+
+
+def test_zipkin_image_is_the_slim_server_on_the_shared_java_layer(tmp_path):
+    jar = tmp_path / "zipkin-server-slim.jar"
+    jar.write_text(u"the zipkin jar")
+    calls = tmp_path / "maven-calls"
+    pins, options, layers, out = run_recipe(tmp_path, "zipkin", {}, stubs={
+        "maven_artifacts": 'printf "%%s\\n" "$@" >> %s; echo %s' % (calls, jar),
+        "java_base": "echo /cache/java-base/rootfs.tar.gz"})
+    assert calls.read_text().startswith("io.zipkin:zipkin-server:%s:jar:slim=" % pins["ZIPKIN_VERSION"])
+    assert options["--ref"] == ["docker.io/openzipkin/zipkin-slim:%s" % pins["ZIPKIN_VERSION"]]
+    assert options["--layer"][0] == "/cache/java-base/rootfs.tar.gz"
+    assert layers[options["--layer"][1]]["/zipkin/zipkin-slim.jar"]["content"] == u"the zipkin jar"
+    entrypoint = json.loads(options["--entrypoint"][0])
+    assert entrypoint[:2] == ["/bin/sh", "-c"] and "exec java $JAVA_OPTS -jar /zipkin/zipkin-slim.jar" in entrypoint[2]
+    assert "STORAGE_TYPE=mem" in options["--env"] and options["--expose"] == ["9411"]
