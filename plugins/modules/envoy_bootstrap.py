@@ -75,6 +75,13 @@ options:
     description: Use 128-bit trace IDs.
     type: bool
     default: true
+  apm_ca_certificates:
+    description:
+      - PEM certificates the collector's certificate must chain to (it must also name the collector's host).
+      - Default is the proxy image's public CAs (C(/etc/ssl/certs/ca-certificates.crt)), which sign OCI's endpoints;
+        give a CA for a collector behind a private one. The runbook's bootstrap verified nothing, so whoever answered
+        the collector's name received the data key.
+    type: str
   bootstrap:
     description:
       - A bootstrap of your own (mapping or JSON text) to validate and apply instead of building one.
@@ -157,6 +164,7 @@ def main():
         apm_domain_id=dict(type="str"),
         apm_data_key_name=dict(type="str", no_log=False),
         trace_id_128bit=dict(type="bool", default=True),
+        apm_ca_certificates=dict(type="str"),
         bootstrap=dict(type="raw", no_log=True),
         validate=dict(type="bool", default=True),
         envoy_path=dict(type="str", default="envoy"),

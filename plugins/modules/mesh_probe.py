@@ -307,6 +307,15 @@ report:
     counters:
       description: What each O(count) entry counted during the round.
       type: dict
+    access_log_lines:
+      description:
+        - Per access-log counter that counted a line, what the last one says of its request (Istio's JSON format
+          names C(response_code), C(method), C(path), C(authority), C(upstream_cluster), C(upstream_host),
+          C(request_id)), with the C(pod) it was logged by; a line in another format is given whole as C(line).
+      type: dict
+      returned: when an access-log counter counted a line
+      sample: {"productpage_access_log": {"response_code": 200, "path": "/productpage", "upstream_cluster": "inbound|9080||",
+               "pod": "productpage-v1-6d8f"}}
     errors:
       description: The first transport errors, if any.
       type: list

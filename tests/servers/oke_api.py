@@ -395,15 +395,11 @@ def _handler(state, key):
     return Handler
 
 
-class LocalOciServer(object):
-    """Runs a stand-in in a thread on loopback; ``url`` goes into ``oci_service_endpoint``. Subclasses set
-    ``state`` (what the server holds) and ``handler`` (a function of the state and the key giving the handler)."""
+class ThreadedServer(object):
+    """``with`` it, ``httpd`` (an HTTP server, already bound) serves in a thread; leaving stops it and frees the port."""
 
-    def __init__(self, directory, state, handler):
-        self.key = ApiKey(directory)
-        self.state = state
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler(self.state, self.key))
-        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+    def __init__(self, httpd):
+        self.httpd = httpd
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self):
@@ -414,6 +410,17 @@ class LocalOciServer(object):
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(5)
+
+
+class LocalOciServer(ThreadedServer):
+    """Runs a stand-in in a thread on loopback; ``url`` goes into ``oci_service_endpoint``. Subclasses set
+    ``state`` (what the server holds) and ``handler`` (a function of the state and the key giving the handler)."""
+
+    def __init__(self, directory, state, handler):
+        self.key = ApiKey(directory)
+        self.state = state
+        super(LocalOciServer, self).__init__(ThreadingHTTPServer(("127.0.0.1", 0), handler(self.state, self.key)))
+        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
 
     def auth_args(self):
         """Module arguments that send a module's OCI calls here."""

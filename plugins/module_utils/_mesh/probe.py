@@ -18,7 +18,8 @@ import time
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ClusterError, ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._mesh.probe_requests import (
-    command, count_log_lines, fortio_command, log_timestamp, new_marker, parse_fortio, parse_output, sum_stats,
+    access_log_fields, command, fortio_command, log_timestamp, matching_log_lines, new_marker, parse_fortio, parse_output,
+    sum_stats,
 )
 from ansible_collections.oke.istio.plugins.module_utils._mesh.probe_statistics import report
 
@@ -111,6 +112,8 @@ class Counters(object):
     def __init__(self, client, options, client_pod):
         self.client, self.options, self.client_pod = client, options, client_pod
         self.before = {}
+        # Per access-log counter, what the last line it counted says of its request (status, path, upstream cluster).
+        self.last_lines = {}
 
     def _pods(self, item):
         if not item["selector"]:
@@ -148,7 +151,10 @@ class Counters(object):
                 total += sum_stats(self._stats(namespace, name), item["match"]) - self.before.get((item["name"], name), 0)
             else:
                 text = _read_log(self.client, namespace, name, since_seconds=elapsed)
-                total += count_log_lines(text, item["match"], self.before.get((item["name"], name)))
+                lines = matching_log_lines(text, item["match"], self.before.get((item["name"], name)))
+                total += len(lines)
+                if lines:
+                    self.last_lines[item["name"]] = dict(access_log_fields(lines[-1]), pod=name)
         return total
 
     def finish(self, settle=1.5, reads=4, sleep=None):
@@ -229,6 +235,8 @@ def run_probe(client, options, sleep=None):
             sleep(options["attempt_delay"])
             continue
         result = report(samples, options, counted, latency)
+        if counters and counters.last_lines:
+            result["access_log_lines"] = counters.last_lines
         result["client"] = {"namespace": options["namespace"], "pod": pod["metadata"]["name"], "container": container}
         result["request"] = {"url": options["url"], "method": options["method"], "headers": options["headers"],
                              "tool": options["tool"], "concurrency": options["concurrency"],

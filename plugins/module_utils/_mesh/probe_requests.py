@@ -172,13 +172,29 @@ def log_timestamp(line):
     return match.group(1), (match.group(2) or "").ljust(9, "0")
 
 
-def count_log_lines(text, pattern, after):
-    """Lines stamped later than ``after`` (a log_timestamp, or None for all) that match ``pattern``."""
-    total = 0
+def matching_log_lines(text, pattern, after):
+    """The lines stamped later than ``after`` (a log_timestamp, or None for all) that match ``pattern``, without their
+    timestamps."""
+    found = []
     for line in (text or "").splitlines():
         stamp = log_timestamp(line)
         if stamp is None or (after is not None and stamp <= after):
             continue
         if pattern.search(line):
-            total += 1
-    return total
+            found.append(line.split(None, 1)[1] if " " in line else "")
+    return found
+
+
+# What an access-log line tells of a request, by the names of Istio's JSON format.
+ACCESS_LOG_FIELDS = ("response_code", "method", "path", "authority", "upstream_cluster", "upstream_host", "request_id")
+
+
+def access_log_fields(line):
+    """The ACCESS_LOG_FIELDS of a JSON access-log line; ``{"line": line}`` for a line in another format."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return {"line": line}
+    if not isinstance(entry, dict):
+        return {"line": line}
+    return dict((key, entry[key]) for key in ACCESS_LOG_FIELDS if key in entry)

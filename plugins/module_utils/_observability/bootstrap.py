@@ -27,11 +27,22 @@ BOOTSTRAP_KEY = "custom_bootstrap.json"
 ANNOTATION = "sidecar.istio.io/bootstrapOverride"
 MOUNT_PATH = "/etc/istio/custom-bootstrap"
 VOLUME = "custom-bootstrap-volume"
+# Envoy reads its bootstrap once, at start: the fingerprint on the pod template rolls the pods when the bootstrap
+# changes (a new data key, collector or CA), which the ConfigMap alone would not.
+FINGERPRINT_ANNOTATION = "oke.istio/bootstrap-fingerprint"
 
 
-def build(collector, trace_id_128bit=True, shared_span_context=False):
-    """A bootstrap with a Zipkin tracer and a TLS cluster for the APM collector."""
+# The CA bundle of the proxy images (Istio's proxyv2 and the local one): public CAs, which sign OCI's endpoints.
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def build(collector, trace_id_128bit=True, shared_span_context=False, ca_certificates=None):
+    """A bootstrap with a Zipkin tracer and a TLS cluster for the APM collector.
+
+    The collector's certificate is verified, for its host name, against ``ca_certificates`` (PEM) or else the
+    image's public CAs: the runbook's bootstrap verified nothing, so whoever answered the name got the data key."""
     cluster = collector.host
+    trusted_ca = {"inline_string": ca_certificates} if ca_certificates else {"filename": SYSTEM_CA_BUNDLE}
     return {
         "tracing": {
             "http": {
@@ -66,6 +77,11 @@ def build(collector, trace_id_128bit=True, shared_span_context=False):
                         "typed_config": {
                             "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
                             "sni": collector.host,
+                            "common_tls_context": {"validation_context": {
+                                "trusted_ca": trusted_ca,
+                                "match_typed_subject_alt_names": [
+                                    {"san_type": "DNS", "matcher": {"exact": collector.host}}],
+                            }},
                         },
                     },
                 }
@@ -155,23 +171,24 @@ def config_map(name, namespace, text):
     }
 
 
-def workload_patch(name, namespace, config_map_name):
-    """Only the annotation: the sidecar injector mounts the ConfigMap itself."""
+def workload_patch(name, namespace, config_map_name, text):
+    """The annotation (the sidecar injector mounts the ConfigMap itself) and the bootstrap's fingerprint."""
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": name, "namespace": namespace},
-        "spec": {"template": {"metadata": {"annotations": {ANNOTATION: config_map_name}}}},
+        "spec": {"template": {"metadata": {"annotations": {ANNOTATION: config_map_name,
+                                                           FINGERPRINT_ANNOTATION: fingerprint(text)}}}},
     }
 
 
-def gateway_patch(name, namespace, config_map_name, container="istio-proxy"):
+def gateway_patch(name, namespace, config_map_name, text, container="istio-proxy"):
     """Gateways are not injected: mount the ConfigMap and point ISTIO_BOOTSTRAP_OVERRIDE at it."""
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": name, "namespace": namespace},
-        "spec": {"template": {"spec": {
+        "spec": {"template": {"metadata": {"annotations": {FINGERPRINT_ANNOTATION: fingerprint(text)}}, "spec": {
             "containers": [{
                 "name": container,
                 "env": [{"name": "ISTIO_BOOTSTRAP_OVERRIDE", "value": "%s/%s" % (MOUNT_PATH, BOOTSTRAP_KEY)}],

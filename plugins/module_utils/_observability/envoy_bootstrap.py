@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._k8s.apply import Applier, object_ref
 from ansible_collections.oke.istio.plugins.module_utils._oci import oci_auth_params
@@ -34,9 +36,9 @@ def _collector(params):
 def _manifests(params, text):
     name, namespace = params["name"], params["namespace"]
     manifests = [bootstrap.config_map(name, namespace, text)]
-    manifests += [bootstrap.workload_patch(w, namespace, name) for w in params["workloads"]]
+    manifests += [bootstrap.workload_patch(w, namespace, name, text) for w in params["workloads"]]
     if params["gateway"]:
-        manifests.append(bootstrap.gateway_patch(params["gateway"], namespace, name))
+        manifests.append(bootstrap.gateway_patch(params["gateway"], namespace, name, text))
     return manifests
 
 
@@ -56,6 +58,20 @@ def _result(changes, facts):
         diff=[c.as_diff() for c in changes if c.changed],
     )
     return result
+
+
+def _ca_certificates(pem):
+    """The PEM bundle the collector's certificate is checked against, None for the image's public CAs."""
+    if not pem:
+        return None
+    from ansible_collections.oke.istio.plugins.module_utils._tls import certificate
+
+    blocks = re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", pem, re.S)
+    if not blocks:
+        raise ValidationError("apm_ca_certificates must be PEM certificates, got no BEGIN CERTIFICATE block")
+    for index, block in enumerate(blocks):
+        certificate.load_certificate(block.encode("ascii"), "apm_ca_certificates[%d]" % index)
+    return "\n".join(blocks) + "\n"
 
 
 def run(module):
@@ -81,7 +97,8 @@ def run(module):
         collector, key = _collector(params)
         module.no_log(key)
         secrets.append(key)
-        text = bootstrap.render(bootstrap.build(collector, params["trace_id_128bit"]))
+        text = bootstrap.render(bootstrap.build(collector, params["trace_id_128bit"],
+                                                ca_certificates=_ca_certificates(params["apm_ca_certificates"])))
         facts["collector"] = collector.public_facts()
     facts["fingerprint"] = bootstrap.fingerprint(text)
     if params["validate"]:

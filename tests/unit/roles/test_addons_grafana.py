@@ -97,3 +97,14 @@ def test_the_provisioning_points_grafana_at_the_dashboards(rendered):
     deployment = _objects(rendered["grafana"], "Deployment")["grafana"]
     mounts = [m["mountPath"] for c in deployment["spec"]["template"]["spec"]["containers"] for m in c.get("volumeMounts") or []]
     assert any(m.startswith(providers[0]["options"]["path"]) for m in mounts), (providers, mounts)
+
+
+def test_the_prometheus_configuration_is_valid_yaml_scraping_the_annotated_pods(rendered):
+    config = yaml.safe_load(_objects(rendered["prometheus"], "ConfigMap")["prometheus"]["data"]["prometheus.yml"])
+    jobs = dict((job["job_name"], job) for job in config["scrape_configs"])
+    relabel = jobs["kubernetes-pods"]["relabel_configs"]
+    assert relabel[0] == {"action": "keep", "regex": "true",
+                          "source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"]}
+    # Every regular expression survives YAML as written (a ? or : unquoted in a flow mapping does not).
+    assert [r["regex"] for r in relabel if r.get("target_label") in ("__scheme__", "__metrics_path__")] == ["(https?)", "(.+)"]
+    assert all(isinstance(r.get("regex", ""), str) for job in jobs.values() for r in job.get("relabel_configs") or [])

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 import os
 import subprocess
 
@@ -54,12 +55,26 @@ def test_upstream_envoy_turns_the_three_istio_only_extensions_off(tmp_path):
     assert env["PILOT_ENABLE_ALPN_FILTER"] == "false"
     assert env["PILOT_ENABLE_METADATA_EXCHANGE"] == "false"
     assert env["SHARED_MESH_CONFIG"] == "istio-user"
+    # Envoy's own request counts per cluster stand in for the istio_* metrics.
+    [regex] = spec["meshConfig"]["defaultConfig"]["proxyStatsMatcher"]["inclusionRegexps"]
+    stats = ["cluster.outbound|9080|v1|reviews.bookinfo.svc.cluster.local.upstream_rq_total",
+             "cluster.inbound|9080||.upstream_rq_2xx", "cluster.outbound|9080||details.bookinfo.svc.cluster.local.upstream_cx_total",
+             "cluster.xds-grpc.upstream_rq_total"]
+    assert [bool(re.match(regex + "$", stat)) for stat in stats] == [True, True, False, False]
+
+
+def test_upstream_envoy_keeps_the_tracing_options(tmp_path):
+    proc, spec = compose(tmp_path, istio_upstream_envoy=True, istio_tracing_enabled=True, istio_tracer_address="zipkin:9411")
+    assert proc.returncode == 0, proc.stdout
+    default_config = spec["meshConfig"]["defaultConfig"]
+    assert default_config["tracing"]["zipkin"] == {"address": "zipkin:9411"} and "proxyStatsMatcher" in default_config
 
 
 def test_istio_envoy_keeps_istios_defaults(tmp_path):
     proc, spec = compose(tmp_path)
     assert proc.returncode == 0, proc.stdout
     assert "telemetry" not in spec["values"]
+    assert "defaultConfig" not in spec["meshConfig"]
     assert set(spec["values"]["pilot"]["env"]) == {"SHARED_MESH_CONFIG"}
 
 

