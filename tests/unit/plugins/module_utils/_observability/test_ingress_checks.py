@@ -248,3 +248,11 @@ def test_a_non_json_answer_is_a_cluster_error():
     client.client = Text({})
     with pytest.raises(ClusterError):
         checks.prometheus(check(client))
+
+
+def test_a_tool_without_its_service_is_skipped_naming_it():
+    tracing = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "tracing", "namespace": "istio-system"}}
+    client = Client([tracing])
+    assert checks.not_installed(check(client), "jaeger") is None
+    reason = checks.not_installed(check(client), "zipkin")
+    assert reason.startswith("no zipkin Service in istio-system") and "addons role" in reason
