@@ -193,6 +193,8 @@ def not_installed(check, name):
         return "no %s Service in %s: %s is not installed there (the addons role installs it), so nothing can be read back" % (
             service, check.namespace, name)
     return None
+
+
 STATUS = {True: "passed", False: "failed", None: "skipped"}
 
 
