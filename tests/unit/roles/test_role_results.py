@@ -135,6 +135,9 @@ def test_the_summary_reads_the_roles_results(tmp_path):
             "status": "passed", "reason": "", "checks": {
                 "access_logs": {"status": "passed", "detail": "20 of 20 requests logged", "lines": 20},
                 "traces": {"status": "passed", "detail": "Zipkin returned 3 trace(s)", "spans": 8}}}},
+        "addons_result": {"state": "present", "changed": False, "verification": {"status": "skipped", "reason": "simulated"},
+                          "urls": {"prometheus": {"url": "http://192.0.2.2:31090/", "health_url": "http://192.0.2.2:31090/-/healthy",
+                                                  "command": ""}}},
         "security_result": "not a result",
     }
     results = _play(tmp_path, [
@@ -145,14 +148,16 @@ def test_the_summary_reads_the_roles_results(tmp_path):
     assert summary["result"] == "ok" and summary["checks"] == {"kubernetes_version": "passed"}
     assert summary["istio"] == {"version": "1.31.0", "revision": "", "profile": "default", "changed": True,
                                 "components": ["istiod"], "ready": ["istiod"]}
-    assert summary["changed"] == {"prep": False, "istio": True, "bookinfo": False, "observability": False,
+    assert summary["changed"] == {"prep": False, "istio": True, "bookinfo": False, "addons": False, "observability": False,
                                   "gateway": True, "traffic": True, "egress": False}
+    assert summary["addons_urls"] == {"prometheus": "http://192.0.2.2:31090/"}
     assert summary["states"] == {"gateway": "absent"}
     assert summary["verification"] == {
         "bookinfo": {"status": "passed", "reason": ""},  # the verdict, not the evidence
         "gateway": {"status": "not run"},
         "traffic": [{"step": "route-to-v1", "status": "passed", "reason": ""}],
         "egress": {"status": "passed", "checks": 2},
+        "addons": {"status": "skipped", "reason": "simulated"},
         # Named checks: what each saw, in a line.
         "observability": {"status": "passed", "reason": "", "evidence": {
             "access_logs": "passed: 20 of 20 requests logged", "traces": "passed: Zipkin returned 3 trace(s)"}},
